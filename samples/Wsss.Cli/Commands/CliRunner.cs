@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace Wsss.Cli.Commands;
+
+/// <summary>Runs the command tree; any exception becomes one line on stderr and a non-zero exit.</summary>
+internal static class CliRunner
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        try
+        {
+            return await root.Parse(args).InvokeAsync();
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Wsss.Cli.Commands;
+
+var root = new RootCommand("wsss: weakly supervised semantic segmentation with Wsss.Core");
+root.Subcommands.Add(InfoCommand.Create());
+return await CliRunner.RunAsync(root, args);

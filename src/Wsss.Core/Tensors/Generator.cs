@@ -1,0 +1,93 @@
+namespace Wsss.Core.Tensors;
+
+/// <summary>
+/// A seeded, deterministic random generator (xoshiro256** seeded through SplitMix64): the same seed
+/// gives the same numbers on every machine and run. Normal variates use the Box–Muller transform.
+/// </summary>
+/// <remarks>Plays the role of torch.Generator; the streams differ from PyTorch's.</remarks>
+public sealed class Generator
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private float? _spareNormal;
+
+    /// <summary>Creates a generator from <paramref name="seed"/>.</summary>
+    public Generator(ulong seed = 0) => ManualSeed(seed);
+
+    /// <summary>The generator used when none is passed.</summary>
+    public static Generator Default { get; } = new(0);
+
+    /// <summary>Re-seeds the generator.</summary>
+    public void ManualSeed(ulong seed)
+    {
+        ulong x = seed;
+        _s0 = SplitMix(ref x);
+        _s1 = SplitMix(ref x);
+        _s2 = SplitMix(ref x);
+        _s3 = SplitMix(ref x);
+        _spareNormal = null;
+    }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = ulong.RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
+    public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+
+    /// <summary>Uniform in [0, 1) with 53 bits of precision.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform integer in [0, <paramref name="maxExclusive"/>).</summary>
+    public int NextInt(int maxExclusive)
+    {
+        if (maxExclusive <= 0) ThrowHelper.ArgumentOutOfRange(nameof(maxExclusive), maxExclusive, "must be positive");
+        return (int)((NextUInt64() >> 33) % (ulong)maxExclusive);
+    }
+
+    /// <summary>Standard normal variate.</summary>
+    public float NextNormal()
+    {
+        if (_spareNormal is float s)
+        {
+            _spareNormal = null;
+            return s;
+        }
+        double u1 = 1.0 - NextDouble(); // (0, 1]
+        double u2 = NextDouble();
+        double r = Math.Sqrt(-2.0 * Math.Log(u1));
+        double theta = 2.0 * Math.PI * u2;
+        _spareNormal = (float)(r * Math.Sin(theta));
+        return (float)(r * Math.Cos(theta));
+    }
+
+    /// <summary>Fills <paramref name="span"/> with uniform values in [low, high).</summary>
+    public void FillUniform(Span<float> span, float low = 0f, float high = 1f)
+    {
+        float scale = high - low;
+        for (int i = 0; i < span.Length; i++) span[i] = low + scale * NextFloat();
+    }
+
+    /// <summary>Fills <paramref name="span"/> with normal values of the given mean and standard deviation.</summary>
+    public void FillNormal(Span<float> span, float mean = 0f, float std = 1f)
+    {
+        for (int i = 0; i < span.Length; i++) span[i] = mean + std * NextNormal();
+    }
+}

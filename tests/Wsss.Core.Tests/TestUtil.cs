@@ -1,0 +1,37 @@
+using Wsss.Core.Tensors;
+
+namespace Wsss.Core.Tests;
+
+/// <summary>Shared assertions and fixture paths.</summary>
+internal static class TestUtil
+{
+    public static string FixturePath(params string[] parts)
+        => Path.Combine(new[] { TestContext.CurrentContext.TestDirectory, "Fixtures" }.Concat(parts).ToArray());
+
+    /// <summary>Asserts |a − e| ≤ atol + rtol·|e| element-wise, reporting the worst element.</summary>
+    public static void AssertClose(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double rtol, double atol, string what = "")
+    {
+        Assert.That(actual.Length, Is.EqualTo(expected.Length), $"{what}: length");
+        int worst = -1;
+        double worstExcess = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double a = actual[i], e = expected[i];
+            if (double.IsNaN(e) && double.IsNaN(a)) continue;
+            double excess = Math.Abs(a - e) - (atol + rtol * Math.Abs(e));
+            if (double.IsNaN(a) || excess > worstExcess) { worstExcess = double.IsNaN(a) ? double.PositiveInfinity : excess; worst = i; }
+        }
+        if (worst >= 0)
+            Assert.Fail($"{what}: element {worst} is {actual[worst]}, expected {expected[worst]} (rtol {rtol}, atol {atol})");
+    }
+
+    public static void AssertClose(Tensor actual, Tensor expected, double rtol, double atol, string what = "")
+    {
+        Assert.That(actual.Shape, Is.EqualTo(expected.Shape), $"{what}: shape");
+        AssertClose(actual.Data, expected.Data, rtol, atol, what);
+    }
+
+    public static Tensor Randn(ulong seed, params int[] shape) => Tensor.Randn(shape, new Generator(seed));
+
+    public static Tensor Rand(ulong seed, params int[] shape) => Tensor.Rand(shape, new Generator(seed));
+}
