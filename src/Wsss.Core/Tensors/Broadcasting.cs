@@ -40,7 +40,7 @@ internal static class Broadcasting
         var bv = b.Buffer;
         var dv = dst.Buffer;
         int n = dst.Numel;
-        if (a.ShapeSpan.SequenceEqual(b.ShapeSpan))
+        if (a.Numel == n && b.Numel == n && a.ShapeSpan.SequenceEqual(b.ShapeSpan))
         {
             Parallelism.ForChunks(n, (s, len) => TOp.Invoke(av.AsSpan(s, len), bv.AsSpan(s, len), dv.AsSpan(s, len)));
             return;

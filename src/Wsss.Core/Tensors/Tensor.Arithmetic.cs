@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     private static Tensor BinaryForward<TOp>(Tensor a, Tensor b, string op) where TOp : IBinaryOp
     {

@@ -1,6 +1,6 @@
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>A tensor of zeros.</summary>
     public static Tensor Zeros(params int[] shape) => Allocate(CopyShape(shape), clear: true);

@@ -1,6 +1,6 @@
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Elements start..start+length−1 along <paramref name="dim"/> (a copy).</summary>
     public Tensor Narrow(int dim, int start, int length) => Slice(dim, start, start + length, 1);

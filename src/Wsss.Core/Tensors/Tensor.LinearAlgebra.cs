@@ -2,7 +2,7 @@ using Wsss.Core.Tensors.Kernels;
 
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Matrix product with torch.matmul's rules: vectors, matrices and broadcast batches.</summary>
     public static Tensor Matmul(Tensor a, Tensor b)

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>(outer, size, inner) around dimension <paramref name="dim"/>.</summary>
     internal (int outer, int size, int inner) SplitAt(int dim)

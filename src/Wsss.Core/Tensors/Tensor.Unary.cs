@@ -11,7 +11,7 @@ internal delegate void SpanZip(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Spa
 /// <summary>d = f(a, b, c) over spans of equal length.</summary>
 internal delegate void SpanZip3(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> d);
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Applies <paramref name="f"/> chunk-wise in parallel; not recorded.</summary>
     internal Tensor Map(SpanMap f)

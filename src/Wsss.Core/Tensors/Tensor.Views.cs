@@ -1,6 +1,6 @@
 namespace Wsss.Core.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     private int[] InferShape(int[] shape)
     {

@@ -9,7 +9,7 @@ namespace Wsss.Core.Tensors;
 /// and the shapes involved. Reshapes share storage; every other operation returns a new tensor.
 /// </summary>
 /// <remarks>Mirrors torch.Tensor: <c>RequiresGrad</c>, <c>Backward()</c>, <c>Grad</c>, <c>Detach()</c>.</remarks>
-public sealed partial class Tensor : IDisposable
+public partial class Tensor : IDisposable
 {
     internal readonly TensorStorage Storage;
     internal readonly int[] _shape;
@@ -17,12 +17,22 @@ public sealed partial class Tensor : IDisposable
     private bool _requiresGrad;
     private bool _disposed;
 
-    internal Tensor(TensorStorage storage, int[] shape, int numel)
+    internal Tensor(TensorStorage storage, int[] shape, int numel, bool registerInScope = true)
     {
         Storage = storage;
         _shape = shape;
         _numel = numel;
-        TensorScope.Register(this);
+        if (registerInScope) TensorScope.Register(this);
+    }
+
+    /// <summary>Makes a tensor that shares <paramref name="source"/>'s storage and belongs to no scope (for <c>Parameter</c>).</summary>
+    protected Tensor(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        source.Storage.AddRef();
+        Storage = source.Storage;
+        _shape = (int[])source._shape.Clone();
+        _numel = source._numel;
     }
 
     /// <summary>Allocates an uninitialised (or zeroed) tensor from the pool.</summary>
