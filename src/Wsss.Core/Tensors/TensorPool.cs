@@ -43,7 +43,7 @@ public static class TensorPool
         {
             if (stack.Count > 0) array = stack.Pop();
         }
-        if (array is null) return GC.AllocateUninitializedArray<float>(1 << bucket);
+        if (array is null) return clear ? new float[1 << bucket] : GC.AllocateUninitializedArray<float>(1 << bucket);
         Interlocked.Add(ref _retainedBytes, -(long)array.Length * sizeof(float));
         if (clear) Array.Clear(array, 0, length);
         return array;

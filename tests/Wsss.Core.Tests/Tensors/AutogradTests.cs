@@ -121,4 +121,16 @@ public class AutogradTests
         var u = Tensor.Zeros(8192);
         Assert.That(u.Buffer, Is.Not.SameAs(data));
     }
+
+    [Test]
+    public void ZerosAreZeroEvenForFreshPooledBuffers()
+    {
+        // Fresh large buffers come from the uninitialised allocator; Zeros must still clear them.
+        for (int i = 0; i < 50; i++)
+        {
+            TensorPool.Trim();
+            var t = Tensor.Zeros(2, 16, 24, 24 + i);
+            Assert.That(t.ToArray().All(v => v == 0f), Is.True, $"iteration {i}");
+        }
+    }
 }

@@ -87,8 +87,8 @@ public class TensorTests
         Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Cat(new[] { t, Tensor.Zeros(3, 3) }, 1))!.Message, Does.Contain("tensor 1"));
         Assert.That(Assert.Throws<ArgumentException>(() => t.IndexSelect(1, new[] { 3 }))!.ParamName, Is.EqualTo("index"));
         Assert.That(Assert.Throws<ArgumentException>(() => t.Clamp(1, 0))!.ParamName, Is.EqualTo("min"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Nn.Functional.Conv2d(Tensor.Zeros(1, 3, 4, 4), Tensor.Zeros(2, 2, 3, 3)))!.ParamName, Is.EqualTo("weight"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Nn.Functional.Conv2d(Tensor.Zeros(1, 3, 2, 2), Tensor.Zeros(2, 3, 3, 3)))!.ParamName, Is.EqualTo("input"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Nn.Functional.Conv2d(Tensor.Zeros(3, 4, 4), Tensor.Zeros(2, 3, 3, 3)))!.ParamName, Is.EqualTo("input"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Wsss.Core.Nn.Functional.Conv2d(Tensor.Zeros(1, 3, 4, 4), Tensor.Zeros(2, 2, 3, 3)))!.ParamName, Is.EqualTo("weight"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Wsss.Core.Nn.Functional.Conv2d(Tensor.Zeros(1, 3, 2, 2), Tensor.Zeros(2, 3, 3, 3)))!.ParamName, Is.EqualTo("input"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Wsss.Core.Nn.Functional.Conv2d(Tensor.Zeros(3, 4, 4), Tensor.Zeros(2, 3, 3, 3)))!.ParamName, Is.EqualTo("input"));
     }
 }
