@@ -3,4 +3,5 @@ using Wsss.Cli.Commands;
 
 var root = new RootCommand("wsss: weakly supervised semantic segmentation with Wsss.Core");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(TrainReconCommand.Create());
 return await CliRunner.RunAsync(root, args);
