@@ -2,11 +2,13 @@
 """Time one training step (forward, backward, Adam step) of the full-width WSSSByRec U-Net pair
 (K=2, input 1x3x224x224, loss = mse recon + 1e-3 * mask loss) on CPU with 2 threads.
 Warm-up 3 steps, then median of 10. Prints one "metric value unit" line per metric.
-Run: /usr/bin/python3 torch_unet_step.py   (Debian python3-torch)
-Layout = WSSSByRec seg_model_unet.py (same as UNetPair(layout='repo') in
-tests/Wsss.Core.Tests/Fixtures/torch/make_torch_fixtures.py)."""
+Run: /usr/bin/python3 torch_unet_step.py [repo|paper]   (Debian python3-torch)
+Layout 'repo' (default) = WSSSByRec seg_model_unet.py (UNetPair(layout='repo') in
+tests/Wsss.Core.Tests/Fixtures/torch/make_torch_fixtures.py, Wsss.Core's UNetLayout.Reference);
+'paper' = the layout that reproduces the paper's appendix counts (UNetLayout.Paper)."""
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -16,6 +18,8 @@ import torch.nn.functional as F
 torch.set_num_threads(2)
 torch.manual_seed(0)
 K, W, H = 2, 64, 224
+LAYOUT = sys.argv[1] if len(sys.argv) > 1 else "repo"
+assert LAYOUT in ("repo", "paper"), LAYOUT
 
 
 def conv3(a, b):
@@ -26,10 +30,16 @@ class UNetPair(nn.Module):
     def __init__(self, K=2, w=64):
         super().__init__()
         c = [w, 2 * w, 4 * w, 8 * w]
-        enc = [(3, c[0]), (c[0], c[0]), (c[0], c[1]), (c[1], c[1]), (c[1], c[2]), (c[2], c[2]),
-               (c[2], c[3]), (c[3], c[3]), (c[3], 16 * w), (16 * w, c[3])]
-        dec = [(2 * c[3], c[3]), (c[3], c[2]), (2 * c[2], c[2]), (c[2], c[1]),
-               (2 * c[1], c[1]), (c[1], c[0]), (2 * c[0], c[0]), (c[0], c[0])]
+        if LAYOUT == "repo":
+            enc = [(3, c[0]), (c[0], c[0]), (c[0], c[1]), (c[1], c[1]), (c[1], c[2]), (c[2], c[2]),
+                   (c[2], c[3]), (c[3], c[3]), (c[3], 16 * w), (16 * w, c[3])]
+            dec = [(2 * c[3], c[3]), (c[3], c[2]), (2 * c[2], c[2]), (c[2], c[1]),
+                   (2 * c[1], c[1]), (c[1], c[0]), (2 * c[0], c[0]), (c[0], c[0])]
+        else:
+            enc = [(3, c[0]), (c[0], c[0]), (c[0], c[1]), (c[1], c[1]), (c[1], c[2]), (c[2], c[2]),
+                   (c[2], c[3]), (c[3], c[3]), (c[3], 16 * w)]
+            dec = [(16 * w + c[3], c[3]), (c[3], c[3]), (c[3] + c[2], c[2]), (c[2], c[2]),
+                   (c[2] + c[1], c[1]), (c[1], c[1]), (c[1] + c[0], c[0]), (c[0], c[0]), (c[0], c[0])]
         self.K = K
         self.enc = nn.ModuleList(conv3(a, b) for a, b in enc)
         self.dec_img = nn.ModuleList(conv3(a, b) for a, b in dec)
@@ -43,16 +53,23 @@ class UNetPair(nn.Module):
         for i, conv in enumerate(self.enc):
             x = F.leaky_relu(conv(x), 0.01)
             if i in (1, 3, 5, 7):
-                skips.append(x)
+                if LAYOUT == "repo":
+                    skips.append(x)
                 x = F.max_pool2d(x, 2)
+                if LAYOUT == "paper":
+                    skips.append(x)
+
+        def up(z):
+            return F.interpolate(z, scale_factor=2.0, mode="bilinear", align_corners=False)
 
         def dec(convs, z):
             s = list(skips)
             for i, conv in enumerate(convs):
                 if i in (0, 2, 4, 6):
-                    z = torch.cat([F.interpolate(z, scale_factor=2.0, mode="bilinear",
-                                                 align_corners=False), s.pop()], 1)
+                    z = torch.cat([up(z), s.pop()], 1) if LAYOUT == "repo" else torch.cat([z, s.pop()], 1)
                 z = F.leaky_relu(conv(z), 0.01)
+                if LAYOUT == "paper" and i in (0, 2, 4, 6):
+                    z = up(z)
             return z
 
         imgs = torch.sigmoid(self.head_img(dec(self.dec_img, x)).view(B, self.K, 3, h, w))
@@ -91,6 +108,7 @@ for _ in range(3):
 times = [step() for _ in range(10)]
 med = [statistics.median(t[i] for t in times) for i in range(4)]
 print(f"torch_version {torch.__version__}")
+print(f"layout {LAYOUT}")
 print(f"threads {torch.get_num_threads()}")
 print(f"params {sum(p.numel() for p in model.parameters())}")
 print(f"step_median_s {med[0]:.4f}")
