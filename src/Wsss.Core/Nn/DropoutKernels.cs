@@ -28,7 +28,7 @@ internal static class DropoutKernels
         for (int b = 0; b < blocks; b++) seeds[b] = generator.NextUInt64();
         Parallelism.For(blocks, Parallelism.ChunkSize, b =>
         {
-            var rng = new BlockRng(seeds[b]);
+            var rng = new Xoshiro256(seeds[b]);
             int i = b * Parallelism.ChunkSize, end = Math.Min(n, i + Parallelism.ChunkSize);
             for (; i + 1 < end; i += 2)
             {
@@ -38,42 +38,6 @@ internal static class DropoutKernels
             }
             if (i < end) mask[i] = (rng.Next() >> 40) < threshold ? scale : 0f;
         });
-    }
-
-    /// <summary>xoshiro256** seeded through SplitMix64 (the algorithm of <see cref="Generator"/>), as a local value.</summary>
-    private struct BlockRng
-    {
-        private ulong _s0, _s1, _s2, _s3;
-
-        public BlockRng(ulong seed)
-        {
-            ulong x = seed;
-            _s0 = SplitMix(ref x);
-            _s1 = SplitMix(ref x);
-            _s2 = SplitMix(ref x);
-            _s3 = SplitMix(ref x);
-        }
-
-        private static ulong SplitMix(ref ulong x)
-        {
-            ulong z = x += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        public ulong Next()
-        {
-            ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-            ulong t = _s1 << 17;
-            _s2 ^= _s0;
-            _s3 ^= _s1;
-            _s1 ^= _s2;
-            _s0 ^= _s3;
-            _s2 ^= t;
-            _s3 = ulong.RotateLeft(_s3, 45);
-            return result;
-        }
     }
 
     internal static Tensor ApplyDropoutMask(Tensor x, Tensor mask, string op)

@@ -7,7 +7,7 @@ namespace Wsss.Core.Tensors;
 /// <remarks>Plays the role of torch.Generator; the streams differ from PyTorch's.</remarks>
 public sealed class Generator
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private Xoshiro256 _state;
     private float? _spareNormal;
 
     /// <summary>Creates a generator from <paramref name="seed"/>.</summary>
@@ -19,35 +19,12 @@ public sealed class Generator
     /// <summary>Re-seeds the generator.</summary>
     public void ManualSeed(ulong seed)
     {
-        ulong x = seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        _state = new Xoshiro256(seed);
         _spareNormal = null;
     }
 
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
-    {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => _state.Next();
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
