@@ -1,3 +1,4 @@
+using Wsss.Core.Data;
 using Wsss.Core.Losses;
 using Wsss.Core.Models;
 using Wsss.Core.Nn;
@@ -134,36 +135,14 @@ public class DecompositionUNetTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new DecompositionUNet(classes: 1));
     }
 
-    /// <summary>Images of a bright square of random colour and place on a dark textured background.</summary>
-    private static Tensor MakeImages(int n, int size, Generator g)
-    {
-        var x = Tensor.Zeros(n, 3, size, size);
-        for (int b = 0; b < n; b++)
-        {
-            int s = 8 + g.NextInt(8), y0 = g.NextInt(size - s), x0 = g.NextInt(size - s);
-            var colour = new[] { 0.5f + 0.5f * g.NextFloat(), 0.5f + 0.5f * g.NextFloat(), 0.5f + 0.5f * g.NextFloat() };
-            for (int c = 0; c < 3; c++)
-                for (int i = 0; i < size; i++)
-                    for (int j = 0; j < size; j++)
-                    {
-                        bool inside = i >= y0 && i < y0 + s && j >= x0 && j < x0 + s;
-                        x[b, c, i, j] = inside ? colour[c] : 0.15f * g.NextFloat();
-                    }
-        }
-        return x;
-    }
-
     [Test]
     public void NarrowNetworkLearnsToReconstruct()
     {
-        var g = new Generator(5);
-        var net = new DecompositionUNet(classes: 2, width: 8, generator: g);
-        var opt = new Adam(net.Parameters(), lr: 2e-3);
-        var images = MakeImages(4, 32, g);
-        var labels = Tensor.FromArray(new float[] { 1, 1, 1, 1, 1, 1, 1, 1 }, 4, 2);
-        float first = 0, last = 0;
-        const int steps = 60;
-        for (int step = 0; step < steps; step++)
+        var net = new DecompositionUNet(classes: 2, width: 8, generator: new Generator(5));
+        var opt = new Adam(net.Parameters(), lr: 3e-3);
+        var (images, labels, _) = new ShapeScenes(32, seed: 1).Batch(0, positives: 2);
+        var losses = new List<float>();
+        for (int step = 0; step < 80; step++)
         {
             using var scope = TensorScope.Begin();
             opt.ZeroGrad();
@@ -172,11 +151,10 @@ public class DecompositionUNetTests
                        + ReconstructionLosses.MaskPresence(o.MaskLogits, labels) * 1e-3f;
             loss.Backward();
             opt.Step();
-            if (step == 0) first = loss.Item();
-            last = loss.Item();
+            losses.Add(loss.Item());
         }
-        TestContext.Out.WriteLine($"loss {first} -> {last}");
-        // The reconstruction error must fall at least fourfold within 60 Adam steps.
-        Assert.That(last, Is.LessThan(first / 4));
+        TestContext.Out.WriteLine("loss: " + string.Join(" ", losses.Where((_, i) => i % 10 == 0 || i == losses.Count - 1).Select(l => l.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))));
+        // Fitting a fixed batch of 4 scenes: the loss must fall at least fivefold within 80 Adam steps (it falls about 8x).
+        Assert.That(losses[^1], Is.LessThan(losses[0] / 5f));
     }
 }

@@ -8,25 +8,25 @@ public class InterpolateTests
 {
     // ------------------------------------------------------------------ PyTorch fixtures
 
-    private static IEnumerable<TestCaseData> NearestCases() => PoolFixture.Cases("interp_nearest_");
-    private static IEnumerable<TestCaseData> BilinearCases() => PoolFixture.Cases("interp_bilinear_");
+    private static IEnumerable<string> NearestCases() => TorchFixture.Names("interp_nearest_");
+    private static IEnumerable<string> BilinearCases() => TorchFixture.Names("interp_bilinear_");
 
     [TestCase("interp_nearest_")]
     [TestCase("interp_bilinear_")]
     public void FixtureFolder_HasCases(string prefix)
     {
-        Assert.That(PoolFixture.CaseNames(prefix), Is.Not.Empty, $"no {prefix}*.npz in {PoolFixture.Directory}");
+        Assert.That(TorchFixture.Names(prefix), Is.Not.Empty, $"no {prefix}*.npz in {TorchFixture.Directory}");
     }
 
     [TestCaseSource(nameof(NearestCases))]
     [TestCaseSource(nameof(BilinearCases))]
     public void Interpolate_MatchesTorch(string name)
     {
-        var f = PoolFixture.Load(name);
+        var f = TorchFixture.Load(name);
         var mode = f.Bool("p_mode_bilinear") ? InterpolateMode.Bilinear : InterpolateMode.Nearest;
-        (int H, int W)? size = f.Contains("p_size") ? f.Pair("p_size") : null;
-        (double H, double W)? scale = f.Contains("p_scale") ? f.DoublePair("p_scale") : null;
-        bool? ac = f.Contains("p_align_corners") ? f.Bool("p_align_corners") : null;
+        (int H, int W)? size = f.Has("p_size") ? f.Pair("p_size") : null;
+        (double H, double W)? scale = f.Has("p_scale") ? f.DoublePair("p_scale") : null;
+        bool? ac = f.Has("p_align_corners") ? f.Bool("p_align_corners") : null;
         Assert.That(size is null, Is.Not.EqualTo(scale is null), $"{name}: exactly one of p_size / p_scale");
         f.CheckForwardBackward(x => Functional.Interpolate(x, size, scale, mode, ac));
     }

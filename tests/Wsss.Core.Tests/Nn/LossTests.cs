@@ -8,91 +8,82 @@ public class LossTests
 {
     // ---------------------------------------------------------------- fixtures
 
-    private static IEnumerable<TestCaseData> MseCases() => NnFixtures.Cases(new[] { "mse_loss_" });
+    private static IEnumerable<TestCaseData> MseCases() => TorchFixture.CaseData(new[] { "mse_loss_" });
 
-    private static IEnumerable<TestCaseData> L1Cases() => NnFixtures.Cases(new[] { "l1_loss_" });
+    private static IEnumerable<TestCaseData> L1Cases() => TorchFixture.CaseData(new[] { "l1_loss_" });
 
-    private static IEnumerable<TestCaseData> BceCases() => NnFixtures.Cases(new[] { "bce_" }, "bce_logits_");
+    private static IEnumerable<TestCaseData> BceCases() => TorchFixture.CaseData(new[] { "bce_" }, "bce_logits_");
 
-    private static IEnumerable<TestCaseData> BceLogitsCases() => NnFixtures.Cases(new[] { "bce_logits_" });
+    private static IEnumerable<TestCaseData> BceLogitsCases() => TorchFixture.CaseData(new[] { "bce_logits_" });
 
-    private static IEnumerable<TestCaseData> MultilabelCases() => NnFixtures.Cases(new[] { "multilabel_soft_margin_" });
+    private static IEnumerable<TestCaseData> MultilabelCases() => TorchFixture.CaseData(new[] { "multilabel_soft_margin_" });
 
-    private static IEnumerable<TestCaseData> CrossEntropyCases() => NnFixtures.Cases(new[] { "cross_entropy_" });
+    private static IEnumerable<TestCaseData> CrossEntropyCases() => TorchFixture.CaseData(new[] { "cross_entropy_" });
 
-    private static IEnumerable<TestCaseData> NllCases() => NnFixtures.Cases(new[] { "nll_loss_" });
+    private static IEnumerable<TestCaseData> NllCases() => TorchFixture.CaseData(new[] { "nll_loss_" });
 
     [Test]
     public void FixtureFamiliesArePresent()
     {
         Assert.Multiple(() =>
         {
-            Assert.That(NnFixtures.Names(new[] { "mse_loss_" }), Has.Length.GreaterThanOrEqualTo(3), $"mse_loss fixtures in {NnFixtures.Directory}");
-            Assert.That(NnFixtures.Names(new[] { "l1_loss_" }), Has.Length.GreaterThanOrEqualTo(3), "l1_loss fixtures");
-            Assert.That(NnFixtures.Names(new[] { "bce_" }, "bce_logits_"), Has.Length.GreaterThanOrEqualTo(6), "bce fixtures");
-            Assert.That(NnFixtures.Names(new[] { "bce_logits_" }), Has.Length.GreaterThanOrEqualTo(6), "bce_logits fixtures");
-            Assert.That(NnFixtures.Names(new[] { "multilabel_soft_margin_" }), Has.Length.GreaterThanOrEqualTo(4), "multilabel fixtures");
-            Assert.That(NnFixtures.Names(new[] { "cross_entropy_" }), Has.Length.GreaterThanOrEqualTo(7), "cross_entropy fixtures");
-            Assert.That(NnFixtures.Names(new[] { "nll_loss_" }), Has.Length.GreaterThanOrEqualTo(5), "nll_loss fixtures");
+            Assert.That(TorchFixture.Names(new[] { "mse_loss_" }), Has.Length.GreaterThanOrEqualTo(3), $"mse_loss fixtures in {TorchFixture.Directory}");
+            Assert.That(TorchFixture.Names(new[] { "l1_loss_" }), Has.Length.GreaterThanOrEqualTo(3), "l1_loss fixtures");
+            Assert.That(TorchFixture.Names(new[] { "bce_" }, "bce_logits_"), Has.Length.GreaterThanOrEqualTo(6), "bce fixtures");
+            Assert.That(TorchFixture.Names(new[] { "bce_logits_" }), Has.Length.GreaterThanOrEqualTo(6), "bce_logits fixtures");
+            Assert.That(TorchFixture.Names(new[] { "multilabel_soft_margin_" }), Has.Length.GreaterThanOrEqualTo(4), "multilabel fixtures");
+            Assert.That(TorchFixture.Names(new[] { "cross_entropy_" }), Has.Length.GreaterThanOrEqualTo(7), "cross_entropy fixtures");
+            Assert.That(TorchFixture.Names(new[] { "nll_loss_" }), Has.Length.GreaterThanOrEqualTo(5), "nll_loss fixtures");
         });
-    }
-
-    private static void CheckFixture(NnFixtures.Case c, Func<Tensor, Tensor> loss)
-    {
-        var x = c.T("x").RequiresGrad_();
-        var y = loss(x);
-        c.AssertMatches(y, "y");
-        y.Backward(c.T("gy"));
-        c.AssertMatches(x.Grad, "grad_x");
     }
 
     [TestCaseSource(nameof(MseCases))]
     public void MseLossMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.MseLoss(x, c.T("target"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.MseLoss(x, c.T("target"), c.Reduction));
     }
 
     [TestCaseSource(nameof(L1Cases))]
     public void L1LossMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.L1Loss(x, c.T("target"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.L1Loss(x, c.T("target"), c.Reduction));
     }
 
     [TestCaseSource(nameof(BceCases))]
     public void BinaryCrossEntropyMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.BinaryCrossEntropy(x, c.T("target"), c.Opt("weight"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.BinaryCrossEntropy(x, c.T("target"), c.Opt("weight"), c.Reduction));
     }
 
     [TestCaseSource(nameof(BceLogitsCases))]
     public void BinaryCrossEntropyWithLogitsMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.BinaryCrossEntropyWithLogits(x, c.T("target"), c.Opt("weight"), c.Opt("pos_weight"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.BinaryCrossEntropyWithLogits(x, c.T("target"), c.Opt("weight"), c.Opt("pos_weight"), c.Reduction));
     }
 
     [TestCaseSource(nameof(MultilabelCases))]
     public void MultilabelSoftMarginLossMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.MultilabelSoftMarginLoss(x, c.T("target"), c.Opt("weight"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.MultilabelSoftMarginLoss(x, c.T("target"), c.Opt("weight"), c.Reduction));
     }
 
     [TestCaseSource(nameof(CrossEntropyCases))]
     public void CrossEntropyMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.CrossEntropy(x, c.T("target"), c.Opt("weight"), (int)c.L("p_ignore_index"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.CrossEntropy(x, c.T("target"), c.Opt("weight"), c.Int("p_ignore_index"), c.Reduction));
     }
 
     [TestCaseSource(nameof(NllCases))]
     public void NllLossMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
-        CheckFixture(c, x => Functional.NllLoss(x, c.T("target"), c.Opt("weight"), (int)c.L("p_ignore_index"), c.Reduction));
+        var c = TorchFixture.Load(name);
+        c.CheckForwardBackward(x => Functional.NllLoss(x, c.T("target"), c.Opt("weight"), c.Int("p_ignore_index"), c.Reduction));
     }
 
     // ---------------------------------------------------------------- gradient checks

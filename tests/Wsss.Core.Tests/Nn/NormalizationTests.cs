@@ -8,40 +8,40 @@ public class NormalizationTests
 {
     // ---------------------------------------------------------------- fixtures
 
-    private static IEnumerable<TestCaseData> BatchNormCases() => NnFixtures.Cases(new[] { "batch_norm_" });
+    private static IEnumerable<TestCaseData> BatchNormCases() => TorchFixture.CaseData(new[] { "batch_norm_" });
 
-    private static IEnumerable<TestCaseData> GroupNormCases() => NnFixtures.Cases(new[] { "group_norm_" });
+    private static IEnumerable<TestCaseData> GroupNormCases() => TorchFixture.CaseData(new[] { "group_norm_" });
 
-    private static IEnumerable<TestCaseData> LayerNormCases() => NnFixtures.Cases(new[] { "layer_norm_" });
+    private static IEnumerable<TestCaseData> LayerNormCases() => TorchFixture.CaseData(new[] { "layer_norm_" });
 
     [Test]
     public void FixtureFamiliesArePresent()
     {
-        Assert.That(NnFixtures.Names(new[] { "batch_norm_" }), Has.Length.GreaterThanOrEqualTo(4), $"batch_norm fixtures in {NnFixtures.Directory}");
-        Assert.That(NnFixtures.Names(new[] { "group_norm_" }), Has.Length.GreaterThanOrEqualTo(3), "group_norm fixtures");
-        Assert.That(NnFixtures.Names(new[] { "layer_norm_" }), Has.Length.GreaterThanOrEqualTo(2), "layer_norm fixtures");
+        Assert.That(TorchFixture.Names(new[] { "batch_norm_" }), Has.Length.GreaterThanOrEqualTo(4), $"batch_norm fixtures in {TorchFixture.Directory}");
+        Assert.That(TorchFixture.Names(new[] { "group_norm_" }), Has.Length.GreaterThanOrEqualTo(3), "group_norm fixtures");
+        Assert.That(TorchFixture.Names(new[] { "layer_norm_" }), Has.Length.GreaterThanOrEqualTo(2), "layer_norm fixtures");
     }
 
     [TestCaseSource(nameof(BatchNormCases))]
     public void BatchNormMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
+        var c = TorchFixture.Load(name);
         var x = c.T("x").RequiresGrad_();
         var w = c.T("weight").RequiresGrad_();
         var b = c.T("bias").RequiresGrad_();
         var rm = c.T("running_mean");
         var rv = c.T("running_var");
-        bool training = c.L("p_training") != 0;
-        var y = Functional.BatchNorm(x, rm, rv, w, b, training, c.F("p_momentum"), c.F("p_eps"));
-        c.AssertMatches(y, "y");
+        bool training = c.Bool("p_training");
+        var y = Functional.BatchNorm(x, rm, rv, w, b, training, c.Float("p_momentum"), c.Float("p_eps"));
+        c.AssertClose(y, "y");
         y.Backward(c.T("gy"));
-        c.AssertMatches(x.Grad, "grad_x");
-        c.AssertMatches(w.Grad, "grad_weight");
-        c.AssertMatches(b.Grad, "grad_bias");
+        c.AssertClose(x.Grad, "grad_x");
+        c.AssertClose(w.Grad, "grad_weight");
+        c.AssertClose(b.Grad, "grad_bias");
         if (training)
         {
-            c.AssertMatches(rm, "running_mean_out");
-            c.AssertMatches(rv, "running_var_out");
+            c.AssertClose(rm, "running_mean_out");
+            c.AssertClose(rv, "running_var_out");
         }
         else
         {
@@ -53,32 +53,32 @@ public class NormalizationTests
     [TestCaseSource(nameof(GroupNormCases))]
     public void GroupNormMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
+        var c = TorchFixture.Load(name);
         var x = c.T("x").RequiresGrad_();
         var w = c.T("weight").RequiresGrad_();
         var b = c.T("bias").RequiresGrad_();
-        var y = Functional.GroupNorm(x, (int)c.L("p_num_groups"), w, b, c.F("p_eps"));
-        c.AssertMatches(y, "y");
+        var y = Functional.GroupNorm(x, c.Int("p_num_groups"), w, b, c.Float("p_eps"));
+        c.AssertClose(y, "y");
         y.Backward(c.T("gy"));
-        c.AssertMatches(x.Grad, "grad_x");
-        c.AssertMatches(w.Grad, "grad_weight");
-        c.AssertMatches(b.Grad, "grad_bias");
+        c.AssertClose(x.Grad, "grad_x");
+        c.AssertClose(w.Grad, "grad_weight");
+        c.AssertClose(b.Grad, "grad_bias");
     }
 
     [TestCaseSource(nameof(LayerNormCases))]
     public void LayerNormMatchesTorch(string name)
     {
-        var c = NnFixtures.Load(name);
+        var c = TorchFixture.Load(name);
         var x = c.T("x").RequiresGrad_();
         var w = c.T("weight").RequiresGrad_();
         var b = c.T("bias").RequiresGrad_();
         var ns = c.Longs("p_normalized_shape").Select(v => (int)v).ToArray();
-        var y = Functional.LayerNorm(x, ns, w, b, c.F("p_eps"));
-        c.AssertMatches(y, "y");
+        var y = Functional.LayerNorm(x, ns, w, b, c.Float("p_eps"));
+        c.AssertClose(y, "y");
         y.Backward(c.T("gy"));
-        c.AssertMatches(x.Grad, "grad_x");
-        c.AssertMatches(w.Grad, "grad_weight");
-        c.AssertMatches(b.Grad, "grad_bias");
+        c.AssertClose(x.Grad, "grad_x");
+        c.AssertClose(w.Grad, "grad_weight");
+        c.AssertClose(b.Grad, "grad_bias");
     }
 
     // ---------------------------------------------------------------- gradient checks

@@ -8,10 +8,10 @@ public class PoolingTests
 {
     // ------------------------------------------------------------------ PyTorch fixtures
 
-    private static IEnumerable<TestCaseData> MaxPoolCases() => PoolFixture.Cases("max_pool2d_");
-    private static IEnumerable<TestCaseData> AvgPoolCases() => PoolFixture.Cases("avg_pool2d_");
-    private static IEnumerable<TestCaseData> AdaptiveAvgCases() => PoolFixture.Cases("adaptive_avg_pool2d_");
-    private static IEnumerable<TestCaseData> AdaptiveMaxCases() => PoolFixture.Cases("adaptive_max_pool2d_");
+    private static IEnumerable<string> MaxPoolCases() => TorchFixture.Names("max_pool2d_");
+    private static IEnumerable<string> AvgPoolCases() => TorchFixture.Names("avg_pool2d_");
+    private static IEnumerable<string> AdaptiveAvgCases() => TorchFixture.Names("adaptive_avg_pool2d_");
+    private static IEnumerable<string> AdaptiveMaxCases() => TorchFixture.Names("adaptive_max_pool2d_");
 
     [TestCase("max_pool2d_")]
     [TestCase("avg_pool2d_")]
@@ -19,13 +19,13 @@ public class PoolingTests
     [TestCase("adaptive_max_pool2d_")]
     public void FixtureFolder_HasCases(string prefix)
     {
-        Assert.That(PoolFixture.CaseNames(prefix), Is.Not.Empty, $"no {prefix}*.npz in {PoolFixture.Directory}");
+        Assert.That(TorchFixture.Names(prefix), Is.Not.Empty, $"no {prefix}*.npz in {TorchFixture.Directory}");
     }
 
     [TestCaseSource(nameof(MaxPoolCases))]
     public void MaxPool2d_MatchesTorch(string name)
     {
-        var f = PoolFixture.Load(name);
+        var f = TorchFixture.Load(name);
         var k = f.Pair("p_kernel_size");
         var s = f.Pair("p_stride");
         var p = f.Pair("p_padding");
@@ -33,15 +33,15 @@ public class PoolingTests
         bool ceil = f.Bool("p_ceil_mode");
         f.CheckForwardBackward(x => Functional.MaxPool2d(x, k, s, p, d, ceil));
 
-        var y = Functional.MaxPool2d(f.Get("x"), k, out var indices, s, p, d, ceil);
-        TestUtil.AssertClose(y, f.Get("y"), 0, 0, $"{name}: y (indices overload)");
-        f.CheckIndices(indices);
+        var y = Functional.MaxPool2d(f.T("x"), k, out var indices, s, p, d, ceil);
+        TestUtil.AssertClose(y, f.T("y"), 0, 0, $"{name}: y (indices overload)");
+        f.AssertIndices(indices);
     }
 
     [TestCaseSource(nameof(AvgPoolCases))]
     public void AvgPool2d_MatchesTorch(string name)
     {
-        var f = PoolFixture.Load(name);
+        var f = TorchFixture.Load(name);
         var k = f.Pair("p_kernel_size");
         var s = f.Pair("p_stride");
         var p = f.Pair("p_padding");
@@ -53,7 +53,7 @@ public class PoolingTests
     [TestCaseSource(nameof(AdaptiveAvgCases))]
     public void AdaptiveAvgPool2d_MatchesTorch(string name)
     {
-        var f = PoolFixture.Load(name);
+        var f = TorchFixture.Load(name);
         var o = f.Pair("p_output_size");
         f.CheckForwardBackward(x => Functional.AdaptiveAvgPool2d(x, o));
     }
@@ -61,13 +61,13 @@ public class PoolingTests
     [TestCaseSource(nameof(AdaptiveMaxCases))]
     public void AdaptiveMaxPool2d_MatchesTorch(string name)
     {
-        var f = PoolFixture.Load(name);
+        var f = TorchFixture.Load(name);
         var o = f.Pair("p_output_size");
         f.CheckForwardBackward(x => Functional.AdaptiveMaxPool2d(x, o));
 
-        var y = Functional.AdaptiveMaxPool2d(f.Get("x"), o, out var indices);
-        TestUtil.AssertClose(y, f.Get("y"), 0, 0, $"{name}: y (indices overload)");
-        f.CheckIndices(indices);
+        var y = Functional.AdaptiveMaxPool2d(f.T("x"), o, out var indices);
+        TestUtil.AssertClose(y, f.T("y"), 0, 0, $"{name}: y (indices overload)");
+        f.AssertIndices(indices);
     }
 
     // ------------------------------------------------------------------ hand-checked semantics
