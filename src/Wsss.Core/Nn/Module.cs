@@ -106,10 +106,13 @@ public abstract class Module
     /// <summary>Evaluation mode (<c>Train(false)</c>).</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>Clears the gradients of every parameter (sets them to null, as PyTorch's default).</summary>
+    /// <summary>
+    /// Clears the gradients of every parameter (sets them to null, as PyTorch's default) and returns their buffers to
+    /// the pool; a reference kept to an old gradient tensor is disposed.
+    /// </summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.ClearGrad();
     }
 
     /// <summary>Sets RequiresGrad on every parameter (false freezes the module).</summary>

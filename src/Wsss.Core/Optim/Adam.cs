@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Wsss.Core.Nn;
 using Wsss.Core.Tensors;
 
@@ -62,23 +63,40 @@ public class Adam : Optimizer
         float invSqrtBc2 = (float)(1 / Math.Sqrt(bc2));
         bool decoupled = DecoupledWeightDecay;
         float decay = decoupled ? 1f - lr * wd : 1f;
-        var wa = p.Buffer; var ga = grad.ToArray(); var ma = ((Tensor)state["exp_avg"]).Buffer; var va = ((Tensor)state["exp_avg_sq"]).Buffer;
-        Parallelism.ForChunks(w.Length, (start, len) =>
+        var wa = p.Buffer; var ga = p.Grad!.Buffer; var ma = ((Tensor)state["exp_avg"]).Buffer; var va = ((Tensor)state["exp_avg_sq"]).Buffer;
+        Parallelism.ForChunks(w.Length, (start, len) => Kernel(wa, ga, ma, va, start, len, b1, b2, eps, stepSize, invSqrtBc2, decoupled ? decay : 1f, decoupled ? 0f : wd));
+    }
+
+    /// <summary>One Adam update over [start, start+len): w ← w·decay; g ← g + l2·w; moments; w ← w − step·m/(√v/√bc2 + ε).</summary>
+    private static void Kernel(float[] w, float[] grad, float[] m, float[] v, int start, int len, float b1, float b2, float eps, float stepSize, float invSqrtBc2, float decay, float l2)
+    {
+        int i = start, end = start + len;
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (int i = start; i < start + len; i++)
+            var vb1 = Vector256.Create(b1); var vb1c = Vector256.Create(1 - b1);
+            var vb2 = Vector256.Create(b2); var vb2c = Vector256.Create(1 - b2);
+            var veps = Vector256.Create(eps); var vstep = Vector256.Create(stepSize); var vinv = Vector256.Create(invSqrtBc2);
+            var vdecay = Vector256.Create(decay); var vl2 = Vector256.Create(l2);
+            for (; i <= end - 8; i += 8)
             {
-                float g = ga[i];
-                if (wd != 0)
-                {
-                    if (decoupled) wa[i] *= decay;
-                    else g += wd * wa[i];
-                }
-                float mi = b1 * ma[i] + (1 - b1) * g;
-                float vi = b2 * va[i] + (1 - b2) * g * g;
-                ma[i] = mi;
-                va[i] = vi;
-                wa[i] -= stepSize * mi / (MathF.Sqrt(vi) * invSqrtBc2 + eps);
+                var wi = Vector256.LoadUnsafe(ref w[i]) * vdecay;
+                var gi = Vector256.LoadUnsafe(ref grad[i]) + vl2 * wi;
+                var mi = vb1 * Vector256.LoadUnsafe(ref m[i]) + vb1c * gi;
+                var vi = vb2 * Vector256.LoadUnsafe(ref v[i]) + vb2c * gi * gi;
+                mi.StoreUnsafe(ref m[i]);
+                vi.StoreUnsafe(ref v[i]);
+                (wi - vstep * mi / (Vector256.Sqrt(vi) * vinv + veps)).StoreUnsafe(ref w[i]);
             }
-        });
+        }
+        for (; i < end; i++)
+        {
+            float wi = w[i] * decay;
+            float g = grad[i] + l2 * wi;
+            float mi = b1 * m[i] + (1 - b1) * g;
+            float vi = b2 * v[i] + (1 - b2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            w[i] = wi - stepSize * mi / (MathF.Sqrt(vi) * invSqrtBc2 + eps);
+        }
     }
 }

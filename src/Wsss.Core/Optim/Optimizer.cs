@@ -35,11 +35,14 @@ public abstract class Optimizer
     /// <summary>Number of <see cref="Step"/> calls so far.</summary>
     public long StepCount { get; protected set; }
 
-    /// <summary>Clears every parameter's gradient.</summary>
+    /// <summary>
+    /// Clears every parameter's gradient (sets it to null, as PyTorch's default) and returns its buffer to the pool;
+    /// a reference kept to an old gradient tensor is disposed.
+    /// </summary>
     public void ZeroGrad()
     {
         foreach (var g in Groups)
-            foreach (var p in g.Parameters) p.Grad = null;
+            foreach (var p in g.Parameters) p.ClearGrad();
     }
 
     /// <summary>Updates every parameter that has a gradient.</summary>

@@ -141,6 +141,13 @@ public partial class Tensor : IDisposable
 
     internal GradNode? GradFn { get; set; }
 
+    /// <summary>Disposes <see cref="Grad"/> (its buffer goes back to the pool) and sets it to null.</summary>
+    public void ClearGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
     /// <summary>True for tensors not produced by a recorded operation.</summary>
     public bool IsLeaf => GradFn is null;
 
