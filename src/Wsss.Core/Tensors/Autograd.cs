@@ -111,38 +111,66 @@ public static class Autograd
             order.Add(t);
         }
 
+        // Gradients are released to the pool as soon as no pending slot holds them. A backward function may return
+        // its incoming gradient (or one tensor for several inputs), so holds are counted per tensor object.
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        var holds = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance) { [gradient] = 1 };
+        var released = new List<Tensor>(4);
+        var userGradient = gradient;
         using var noGrad = NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];
             if (!grads.Remove(t, out var g)) continue;
+            released.Clear();
+            released.Add(g);
             var node = t.GradFn;
             if (node is null)
             {
                 AccumulateLeaf(t, g);
-                continue;
             }
-            var inputGrads = node.BackwardFn(g);
-            for (int k = 0; k < node.Inputs.Length; k++)
+            else
             {
-                var input = node.Inputs[k];
-                var ig = k < inputGrads.Length ? inputGrads[k] : null;
-                if (ig is null || !input.RequiresGrad) continue;
-                if (!ig.ShapeSpan.SequenceEqual(input.ShapeSpan))
-                    throw new InvalidOperationException($"Internal error: backward of '{node.Op}' returned a gradient of shape {Tensor.ShapeString(ig.ShapeSpan)} for input {k} of shape {Tensor.ShapeString(input.ShapeSpan)}");
-                if (_anomalyDepth > 0) CheckFinite(ig, node.Op, "backward");
-                if (grads.TryGetValue(input, out var existing))
+                var inputGrads = node.BackwardFn(g);
+                for (int k = 0; k < node.Inputs.Length; k++)
                 {
-                    // Accumulate into a fresh tensor: `existing` may be a caller's gradient or shared with another branch.
-                    grads[input] = Tensor.AddNoGrad(existing, ig);
+                    var input = node.Inputs[k];
+                    var ig = k < inputGrads.Length ? inputGrads[k] : null;
+                    if (ig is null || !input.RequiresGrad) continue;
+                    if (!ig.ShapeSpan.SequenceEqual(input.ShapeSpan))
+                        throw new InvalidOperationException($"Internal error: backward of '{node.Op}' returned a gradient of shape {Tensor.ShapeString(ig.ShapeSpan)} for input {k} of shape {Tensor.ShapeString(input.ShapeSpan)}");
+                    if (_anomalyDepth > 0) CheckFinite(ig, node.Op, "backward");
+                    if (grads.TryGetValue(input, out var existing))
+                    {
+                        // Accumulate into a fresh tensor: `existing` may be shared with another branch.
+                        var sum = Tensor.AddNoGrad(existing, ig);
+                        Hold(holds, sum, +1);
+                        Hold(holds, existing, -1);
+                        grads[input] = sum;
+                        released.Add(existing);
+                        released.Add(ig);
+                    }
+                    else
+                    {
+                        grads[input] = ig;
+                        Hold(holds, ig, +1);
+                    }
                 }
-                else
-                {
-                    grads[input] = ig;
-                }
+            }
+            Hold(holds, g, -1);
+            foreach (var r in released)
+            {
+                if (!ReferenceEquals(r, userGradient) && !r.IsDisposed && (!holds.TryGetValue(r, out int n) || n == 0)) r.Dispose();
             }
         }
+    }
+
+    private static void Hold(Dictionary<Tensor, int> holds, Tensor t, int delta)
+    {
+        holds.TryGetValue(t, out int n);
+        n += delta;
+        if (n == 0) holds.Remove(t);
+        else holds[t] = n;
     }
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
