@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Collections.ObjectModel;
 using System.Globalization;
 
@@ -141,56 +142,36 @@ public sealed class NpyArray
     /// (integers and doubles are rounded to the nearest float; <see langword="true"/> becomes 1).
     /// </summary>
     /// <returns>A new array of <see cref="Length"/> elements.</returns>
-    public float[] ToFloat32()
+    public float[] ToFloat32() => ToFloating<float>();
+
+    /// <summary>Returns the elements as <see cref="double"/>, converting from any dtype.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
+    public double[] ToFloat64() => ToFloating<double>();
+
+    private T[] ToFloating<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var result = new float[_data.Length / ElementSize];
+        var result = new T[_data.Length / ElementSize];
         switch (DType)
         {
-            case NpyDType.Float32:
-                ByteOrder.AsElements<float>(_data).CopyTo(result);
+            case NpyDType.Float32: Widen(ByteOrder.AsElements<float>(_data), result); break;
+            case NpyDType.Float64: Widen(ByteOrder.AsElements<double>(_data), result); break;
+            case NpyDType.Int32: Widen(ByteOrder.AsElements<int>(_data), result); break;
+            case NpyDType.Int64: Widen(ByteOrder.AsElements<long>(_data), result); break;
+            case NpyDType.Bool:
+                for (int i = 0; i < result.Length; i++) result[i] = _data[i] != 0 ? T.One : T.Zero;
                 break;
-            case NpyDType.Float64:
-                Convert(ByteOrder.AsElements<double>(_data), result, static v => (float)v);
-                break;
-            case NpyDType.Int32:
-                Convert(ByteOrder.AsElements<int>(_data), result, static v => v);
-                break;
-            case NpyDType.Int64:
-                Convert(ByteOrder.AsElements<long>(_data), result, static v => v);
-                break;
-            default:
-                Convert(_data, result, DType == NpyDType.Bool ? static v => v != 0 ? 1f : 0f : static v => v);
-                break;
+            default: Widen<byte, T>(_data, result); break;
         }
 
         return result;
     }
 
-    /// <summary>Returns the elements as <see cref="double"/>, converting from any dtype.</summary>
-    /// <returns>A new array of <see cref="Length"/> elements.</returns>
-    public double[] ToFloat64()
+    /// <summary>Numeric conversion to the nearest representable value (doubles and large integers round).</summary>
+    private static void Widen<TFrom, TTo>(ReadOnlySpan<TFrom> source, Span<TTo> destination)
+        where TFrom : INumberBase<TFrom>
+        where TTo : INumberBase<TTo>
     {
-        var result = new double[_data.Length / ElementSize];
-        switch (DType)
-        {
-            case NpyDType.Float64:
-                ByteOrder.AsElements<double>(_data).CopyTo(result);
-                break;
-            case NpyDType.Float32:
-                Convert(ByteOrder.AsElements<float>(_data), result, static v => v);
-                break;
-            case NpyDType.Int32:
-                Convert(ByteOrder.AsElements<int>(_data), result, static v => v);
-                break;
-            case NpyDType.Int64:
-                Convert(ByteOrder.AsElements<long>(_data), result, static v => v);
-                break;
-            default:
-                Convert(_data, result, DType == NpyDType.Bool ? static v => v != 0 ? 1d : 0d : static v => v);
-                break;
-        }
-
-        return result;
+        for (int i = 0; i < source.Length; i++) destination[i] = TTo.CreateTruncating(source[i]);
     }
 
     /// <summary>
