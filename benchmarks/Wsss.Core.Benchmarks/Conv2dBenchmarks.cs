@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using Wsss.Core.Nn;
 using Wsss.Core.Tensors;
@@ -11,14 +12,26 @@ namespace Wsss.Core.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Throughput, warmupCount: 2, iterationCount: 8)]
+[Config(typeof(Conv2dBenchmarkConfig))]
 public class Conv2dBenchmarks
 {
+    private sealed class Conv2dBenchmarkConfig : ManualConfig
+    {
+        public Conv2dBenchmarkConfig() => AddColumn(new GflopsColumn("2·C_in·C_out·9·H·W (×3 for forward+backward)", c =>
+        {
+            if (c.Parameters["Layer"] is not string layer) return null;
+            var p = layer.Split('-').Select(double.Parse).ToArray();
+            double forward = 2 * p[0] * p[1] * 9 * p[2] * p[2];
+            return c.Descriptor.WorkloadMethod.Name == nameof(ForwardBackward) ? 3 * forward : forward;
+        }));
+    }
+
     private Tensor _x = null!;
     private Parameter _w = null!;
     private Parameter _b = null!;
 
     /// <summary>Layer as "C_in-C_out-H".</summary>
-    [Params("64-64-224", "128-128-112", "256-256-56", "512-512-28", "1536-512-14")]
+    [Params("3-64-224", "64-64-224", "128-128-112", "256-256-56", "512-512-28", "1536-512-14", "64-2-224")]
     public string Layer { get; set; } = "64-64-224";
 
     [GlobalSetup]

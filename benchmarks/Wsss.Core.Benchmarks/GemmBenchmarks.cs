@@ -1,9 +1,6 @@
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using Wsss.Core.Tensors.Kernels;
 
 namespace Wsss.Core.Benchmarks;
@@ -89,45 +86,6 @@ public class GemmBenchmarks
 
     private sealed class GemmBenchmarkConfig : ManualConfig
     {
-        public GemmBenchmarkConfig() => AddColumn(new GflopsColumn());
-    }
-
-    /// <summary>Reports 2 * N^3 / mean as GFLOP/s.</summary>
-    private sealed class GflopsColumn : IColumn
-    {
-        public string Id => nameof(GflopsColumn);
-
-        public string ColumnName => "GFLOP/s";
-
-        public bool AlwaysShow => true;
-
-        public ColumnCategory Category => ColumnCategory.Custom;
-
-        public int PriorityInCategory => 0;
-
-        public bool IsNumeric => true;
-
-        public UnitType UnitType => UnitType.Dimensionless;
-
-        public string Legend => "Billions of floating-point operations per second, 2 * N^3 / mean time";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            double? meanNs = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            if (meanNs is not > 0 || benchmarkCase.Parameters["N"] is not int n)
-            {
-                return "NA";
-            }
-
-            double flops = 2.0 * n * n * n;
-            return (flops / meanNs.Value).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
+        public GemmBenchmarkConfig() => AddColumn(new GflopsColumn("2 * N^3", c => c.Parameters["N"] is int n ? 2.0 * n * n * n : null));
     }
 }
