@@ -10,6 +10,7 @@ namespace Wsss.Core.Benchmarks;
 /// vectorized i-k-j loop. The GFLOP/s column is 2 * N^3 / mean time.
 /// </summary>
 [MemoryDiagnoser]
+[SimpleJob(warmupCount: 3, iterationCount: 10)]
 [Config(typeof(GemmBenchmarkConfig))]
 public class GemmBenchmarks
 {

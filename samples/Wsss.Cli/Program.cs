@@ -4,4 +4,5 @@ using Wsss.Cli.Commands;
 var root = new RootCommand("wsss: weakly supervised semantic segmentation with Wsss.Core");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainReconCommand.Create());
+root.Subcommands.Add(CrfCommand.Create());
 return await CliRunner.RunAsync(root, args);

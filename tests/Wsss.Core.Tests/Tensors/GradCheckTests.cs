@@ -89,6 +89,19 @@ public class GradCheckTests
             new[] { R(1, 2, channels, 6, 5), R(2, cout, channels / groups, 3, 3), R(3, cout) });
     }
 
+    // Small C_out (the U-Net heads) and odd geometries: 1×1 with padding (input gradient via col2im, since the
+    // padding exceeds d·(k−1)) and a non-square kernel (checks the kernel flip of the stride-1 input gradient).
+    [TestCase(1, 3, 3, 1)]
+    [TestCase(2, 3, 3, 1)]
+    [TestCase(6, 3, 3, 1)]
+    [TestCase(2, 1, 1, 1)]
+    [TestCase(3, 3, 2, 2)]
+    public void Conv2dSmallCout(int cout, int kh, int kw, int padding)
+    {
+        GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2], padding: (padding, padding)),
+            new[] { R(1, 1, 8, 20, 20), R(2, cout, 8, kh, kw), R(3, cout) });
+    }
+
     [Test]
     public void Conv2dPointwise() => GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2]), new[] { R(1, 2, 3, 4, 5), R(2, 4, 3, 1, 1), R(3, 4) });
 }

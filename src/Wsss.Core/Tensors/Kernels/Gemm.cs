@@ -242,8 +242,20 @@ public static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// C = alpha * op(A) * B + beta * C where the panels of B (k x n) come from <paramref name="packer"/>
+    /// instead of a stored matrix, so a B that is only implied (e.g. im2col columns) is never materialised.
+    /// </summary>
+    internal static void SgemmPackedB(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        BPanelPacker packer, float beta, float* c, int ldc, int maxDegreeOfParallelism)
+    {
+        ValidateShape(transA, false, m, n, k, lda, Math.Max(1, n), ldc, maxDegreeOfParallelism);
+        Run(DefaultPath, transA, false, m, n, k, alpha, a, lda, null, Math.Max(1, n), beta, c, ldc, maxDegreeOfParallelism, packer);
+    }
+
     private static void Run(GemmKernelPath path, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxDegreeOfParallelism)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxDegreeOfParallelism,
+        BPanelPacker? packer = null)
     {
         if (m == 0 || n == 0)
         {
@@ -265,7 +277,7 @@ public static unsafe partial class Gemm
         switch (path)
         {
             case GemmKernelPath.Vector512:
-                Driver<Vector512Kernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+                Driver<Vector512Kernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, packer);
                 break;
             case GemmKernelPath.Vector256:
                 if (!Vector256Kernel.IsSupported)
@@ -273,10 +285,10 @@ public static unsafe partial class Gemm
                     throw new PlatformNotSupportedException("The Vector256 SGEMM kernel needs AVX2 and FMA.");
                 }
 
-                Driver<Vector256Kernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+                Driver<Vector256Kernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, packer);
                 break;
             default:
-                Driver<ScalarKernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+                Driver<ScalarKernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, packer);
                 break;
         }
     }
@@ -306,7 +318,7 @@ public static unsafe partial class Gemm
     }
 
     private static void Driver<TK>(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, int threads)
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, int threads, BPanelPacker? packer)
         where TK : struct, IMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
@@ -320,10 +332,17 @@ public static unsafe partial class Gemm
         // With several threads, prefer splitting n: shrinking mc would cut the reuse of each packed B panel.
         int mc = Math.Max(mr, MCTarget / mr * mr);
         int wantTasks = threads > 1 ? 2 * threads : 1;
-        int unitsInFirstBlock = (Math.Min(nc, n) + nr * UnitPanels<TK>() - 1) / (nr * UnitPanels<TK>());
+        int unitPanels = packer is not null && packer.SinglePanelUnits ? 1 : UnitPanels<TK>();
+        int unitsInFirstBlock = (Math.Min(nc, n) + nr * unitPanels - 1) / (nr * unitPanels);
         if (threads > 1 && (m + mc - 1) / mc * unitsInFirstBlock < wantTasks)
         {
             mc = Math.Max(mr, RoundUp((m + wantTasks - 1) / wantTasks, mr));
+        }
+        else if (threads > 1 && (m + mc - 1) / mc >= wantTasks)
+        {
+            // Whole blocks per task: make their count a multiple of the threads so no thread idles at the end.
+            int blocks = RoundUp((m + mc - 1) / mc, threads);
+            mc = Math.Max(mr, RoundUp((m + blocks - 1) / blocks, mr));
         }
 
         int mBlocks = (m + mc - 1) / mc;
@@ -340,6 +359,8 @@ public static unsafe partial class Gemm
         job.C = c;
         job.Ldc = ldc;
         job.Mc = mc;
+        job.Packer = packer;
+        job.UnitPanels = unitPanels;
 
         float[] packBArray = Rent(ref t_packB, kc * nc);
         job.PackedB = AlignedPointer(packBArray);
@@ -354,7 +375,7 @@ public static unsafe partial class Gemm
         {
             int ncur = Math.Min(nc, n - jc);
             int nPanels = (ncur + nr - 1) / nr;
-            int nUnits = (nPanels + UnitPanels<TK>() - 1) / UnitPanels<TK>();
+            int nUnits = (nPanels + unitPanels - 1) / unitPanels;
             job.Jc = jc;
             job.Ncur = ncur;
             job.NPanels = nPanels;
@@ -401,6 +422,8 @@ public static unsafe partial class Gemm
         public float* A, B, C;
         public nint Lda, Ldb, Ldc;
         public float* PackedB;
+        public BPanelPacker? Packer;
+        public int UnitPanels;
         public int Mc, NGroups, NPanels, NUnits;
         public int Jc, Ncur, Pc, Kcur;
         public readonly Action<int> ComputeBody;
@@ -426,6 +449,7 @@ public static unsafe partial class Gemm
         public void Release()
         {
             A = B = C = PackedB = null;
+            Packer = null;
             t_cached = this;
         }
 
@@ -452,12 +476,16 @@ public static unsafe partial class Gemm
             if (Interlocked.CompareExchange(ref state, 1, 0) == 0)
             {
                 int nr = TK.NR;
-                int jp0 = unit * UnitPanels<TK>();
-                int panels = Math.Min(UnitPanels<TK>(), NPanels - jp0);
+                int jp0 = unit * UnitPanels;
+                int panels = Math.Min(UnitPanels, NPanels - jp0);
                 int j = Jc + jp0 * nr;
                 int cols = Math.Min(panels * nr, Jc + Ncur - j);
                 float* dst = PackedB + (nint)jp0 * Kcur * nr;
-                if (TransB)
+                if (Packer is not null)
+                {
+                    Packer.Pack(Pc, Kcur, j, cols, nr, dst);
+                }
+                else if (TransB)
                 {
                     for (int q = 0; q < panels; q++)
                     {
@@ -490,7 +518,7 @@ public static unsafe partial class Gemm
             int i0 = ib * Mc;
             int mcur = Math.Min(Mc, M - i0);
             int kc = Kcur;
-            int unitPanels = UnitPanels<TK>();
+            int unitPanels = UnitPanels;
             int unit0 = (int)((long)group * NUnits / NGroups);
             int unit1 = (int)((long)(group + 1) * NUnits / NGroups);
             int jp0 = unit0 * unitPanels;
@@ -657,7 +685,7 @@ public static unsafe partial class Gemm
         }
     }
 
-    private static void PackBTransposed(float* src, nint ldb, int kc, int cols, int nr, float* dst)
+    internal static void PackBTransposed(float* src, nint ldb, int kc, int cols, int nr, float* dst)
     {
         if (cols == nr && nr % 8 == 0 && Avx.IsSupported)
         {
@@ -778,4 +806,17 @@ public static unsafe partial class Gemm
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedArray));
         return (float*)((address + 63) & ~(nint)63);
     }
+}
+
+/// <summary>Produces packed panels of an implied B matrix for <see cref="Gemm.SgemmPackedB"/>.</summary>
+internal abstract unsafe class BPanelPacker
+{
+    /// <summary>
+    /// Writes B[k0..k0+kc, j0..j0+cols) as ceil(cols / nr) consecutive panels of kc x nr floats (row p of a
+    /// panel contiguous), columns past <paramref name="cols"/> zero. Called concurrently from several threads.
+    /// </summary>
+    public abstract void Pack(int k0, int kc, int j0, int cols, int nr, float* dst);
+
+    /// <summary>Whether packing one panel at a time costs no more than several (finer units balance threads better).</summary>
+    public virtual bool SinglePanelUnits => false;
 }
