@@ -58,9 +58,9 @@ public class Conv2dBenchmarks
         using var scope = TensorScope.Begin();
         var y = Functional.Conv2d(_x, _w, _b, padding: (1, 1));
         y.Backward(y);
-        _x.Grad = null;
-        _w.Grad = null;
-        _b.Grad = null;
+        _x.ClearGrad();
+        _w.ClearGrad();
+        _b.ClearGrad();
         return y.Data[0];
     }
 }
