@@ -5,4 +5,5 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation with W
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainReconCommand.Create());
 root.Subcommands.Add(CrfCommand.Create());
+root.Subcommands.Add(PropagateCommand.Create());
 return await CliRunner.RunAsync(root, args);
