@@ -8,6 +8,7 @@ namespace Wsss.Core.Tensors.Kernels;
 /// are packed straight from the image (<see cref="Im2ColPacker"/>); 1×1 stride-1 convolutions go straight to GEMM,
 /// and stride-1 convolutions with few output channels (the U-Net heads) use a direct row kernel.
 /// Stride-1 input gradients are convolutions with the flipped kernel; others use a GEMM plus col2im over column tiles.
+/// Large 3×3 stride-1 layers take <see cref="Winograd3x3"/> for the forward pass and both gradients.
 /// </summary>
 internal static unsafe class Conv2dKernels
 {
@@ -67,6 +68,11 @@ internal static unsafe class Conv2dKernels
         if (UseDirect(g, cout))
         {
             DirectSmallCout(g, x, w, cout, y);
+            return;
+        }
+        if (Winograd3x3.Applies(g, cout))
+        {
+            Winograd3x3.Convolve(g, x, w, cout, y);
             return;
         }
         if (g.IsPointwise)
@@ -185,9 +191,10 @@ internal static unsafe class Conv2dKernels
         bool pointwise = g.IsPointwise;
         bool asConv = !pointwise && CanBackpropAsConvolution(g);
         float[]? gcols = pointwise || asConv || gx is null ? null : TensorPool.Rent(k * tile, clear: false);
-        float[]? wt = asConv && gx is not null ? TensorPool.Rent(cout * k, clear: false) : null;
         var gt = new ConvGeometry(coutPerGroup, g.OutH, g.OutW, g.KernelH, g.KernelW, 1, 1,
             g.DilationH * (g.KernelH - 1) - g.PadH, g.DilationW * (g.KernelW - 1) - g.PadW, g.DilationH, g.DilationW, g.Height, g.Width);
+        bool winogradX = asConv && gx is not null && Winograd3x3.Applies(gt, cinG);
+        float[]? wt = asConv && gx is not null && !winogradX ? TensorPool.Rent(cout * k, clear: false) : null;
         if (gx is not null && gcols is not null) Array.Clear(gx, 0, n * cin * hw);
         try
         {
@@ -211,12 +218,21 @@ internal static unsafe class Conv2dKernels
                             if (gx is not null) Gemm.Sgemm(true, false, k, p, coutPerGroup, 1f, wg, k, gyg, p, 0f, pgx + xOff, p, Parallelism.MaxDegreeOfParallelism);
                             continue;
                         }
-                        if (gw is not null)
+                        if (gw is not null && Winograd3x3.Applies(g, coutPerGroup))
+                        {
+                            Winograd3x3.WeightGradient(g, px + xOff, gyg, coutPerGroup, gwg, betaW);
+                        }
+                        else if (gw is not null)
                         {
                             // gW (cout x K) += gY (cout x P) · im2col(x)ᵀ (P x K)
                             Gemm.SgemmPackedB(false, coutPerGroup, k, p, 1f, gyg, p, new Im2ColPacker(g, px + xOff, transposed: true), betaW, gwg, k, Parallelism.MaxDegreeOfParallelism);
                         }
                         if (gx is null) continue;
+                        if (winogradX)
+                        {
+                            Winograd3x3.Convolve(gt, gyg, wg, cinG, pgx + xOff, flipTranspose: true);
+                            continue;
+                        }
                         if (asConv)
                         {
                             ConvolveGroup(gt, gyg, pwt + (long)grp * cinG * coutPerGroup * g.KernelH * g.KernelW, cinG, pgx + xOff);
