@@ -34,4 +34,23 @@ internal static class TestUtil
     public static Tensor Randn(ulong seed, params int[] shape) => Tensor.Randn(shape, new Generator(seed));
 
     public static Tensor Rand(ulong seed, params int[] shape) => Tensor.Rand(shape, new Generator(seed));
+
+    /// <summary>Runs <paramref name="run"/> on one thread and then on all cores and asserts bit-identical results.</summary>
+    public static void AssertParallelMatchesSerial(Func<(Tensor Output, Tensor Gradient)> run)
+    {
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        (Tensor Output, Tensor Gradient) serial;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = 1;
+            serial = run();
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+        var parallel = run();
+        Assert.That(parallel.Output.ToArray(), Is.EqualTo(serial.Output.ToArray()), "output");
+        Assert.That(parallel.Gradient.ToArray(), Is.EqualTo(serial.Gradient.ToArray()), "gradient");
+    }
 }

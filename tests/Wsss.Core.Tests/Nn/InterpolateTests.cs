@@ -95,20 +95,7 @@ public class InterpolateTests
     {
         var x = TestUtil.Randn(4, 2, 16, 24, 24);
         var g = TestUtil.Randn(5, 2, 16, 48, 37);
-        int saved = Parallelism.MaxDegreeOfParallelism;
-        Tensor y1, gx1, y2, gx2;
-        try
-        {
-            Parallelism.MaxDegreeOfParallelism = 1;
-            (y1, gx1) = Run();
-        }
-        finally
-        {
-            Parallelism.MaxDegreeOfParallelism = saved;
-        }
-        (y2, gx2) = Run();
-        Assert.That(y2.ToArray(), Is.EqualTo(y1.ToArray()));
-        Assert.That(gx2.ToArray(), Is.EqualTo(gx1.ToArray()));
+        TestUtil.AssertParallelMatchesSerial(Run);
 
         (Tensor, Tensor) Run()
         {

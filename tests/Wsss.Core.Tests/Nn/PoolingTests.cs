@@ -143,20 +143,7 @@ public class PoolingTests
     {
         var x = TestUtil.Randn(4, 2, 16, 40, 40);
         var g = TestUtil.Randn(5, 2, 16, 20, 20);
-        int saved = Parallelism.MaxDegreeOfParallelism;
-        Tensor y1, gx1, y2, gx2;
-        try
-        {
-            Parallelism.MaxDegreeOfParallelism = 1;
-            (y1, gx1) = Run();
-        }
-        finally
-        {
-            Parallelism.MaxDegreeOfParallelism = saved;
-        }
-        (y2, gx2) = Run();
-        Assert.That(y2.ToArray(), Is.EqualTo(y1.ToArray()));
-        Assert.That(gx2.ToArray(), Is.EqualTo(gx1.ToArray()));
+        TestUtil.AssertParallelMatchesSerial(Run);
 
         (Tensor, Tensor) Run()
         {

@@ -42,14 +42,7 @@ internal static unsafe class Winograd3x3
     public static void Convolve(in ConvGeometry g, float* x, float* w, int cout, float* y, bool flipTranspose = false)
     {
         int cin = g.Channels;
-        int tilesH = (g.OutH + 1) / 2, tilesW = (g.OutW + 1) / 2;
-        int tilesWPad = (tilesW + 7) & ~7;
-        int rowsPerBlock = RowsPerBlock(tilesH, tilesW, cin + cout);
-        int ldv = rowsPerBlock * tilesW;
-        int threads = Parallelism.MaxDegreeOfParallelism;
-        int rowLen = 2 * tilesWPad + 8;
-        int scratchPerPart = 4 * rowLen + 4 * tilesWPad;
-
+        var (tilesH, tilesW, tilesWPad, rowsPerBlock, ldv, threads, rowLen, scratchPerPart) = Layout(g, cin, cout);
         float[] u = TensorPool.Rent(16 * cout * cin, clear: false);
         float[] v = TensorPool.Rent(16 * cin * ldv + 8, clear: false);
         float[] m = TensorPool.Rent(16 * cout * ldv + 8, clear: false);
@@ -82,10 +75,7 @@ internal static unsafe class Winograd3x3
         }
         finally
         {
-            TensorPool.Return(scratch);
-            TensorPool.Return(m);
-            TensorPool.Return(v);
-            TensorPool.Return(u);
+            ReturnAll(u, v, m, scratch);
         }
     }
 
@@ -96,14 +86,7 @@ internal static unsafe class Winograd3x3
     public static void WeightGradient(in ConvGeometry g, float* x, float* gy, int cout, float* gw, float beta)
     {
         int cin = g.Channels;
-        int tilesH = (g.OutH + 1) / 2, tilesW = (g.OutW + 1) / 2;
-        int tilesWPad = (tilesW + 7) & ~7;
-        int rowsPerBlock = RowsPerBlock(tilesH, tilesW, cin + cout);
-        int ldv = rowsPerBlock * tilesW;
-        int threads = Parallelism.MaxDegreeOfParallelism;
-        int rowLen = 2 * tilesWPad + 8;
-        int scratchPerPart = 4 * rowLen + 4 * tilesWPad;
-
+        var (tilesH, tilesW, tilesWPad, rowsPerBlock, ldv, threads, rowLen, scratchPerPart) = Layout(g, cin, cout);
         float[] u = TensorPool.Rent(16 * cout * cin, clear: false);
         float[] v = TensorPool.Rent(16 * cin * ldv + 8, clear: false);
         float[] m = TensorPool.Rent(16 * cout * ldv + 8, clear: false);
@@ -133,10 +116,7 @@ internal static unsafe class Winograd3x3
         }
         finally
         {
-            TensorPool.Return(scratch);
-            TensorPool.Return(m);
-            TensorPool.Return(v);
-            TensorPool.Return(u);
+            ReturnAll(u, v, m, scratch);
         }
     }
 
@@ -238,6 +218,21 @@ internal static unsafe class Winograd3x3
     }
 
     // Tile rows per block within BlockFloats, as equal-sized blocks rather than full blocks plus a thin remainder.
+    /// <summary>Tile counts, block size and per-thread scratch layout shared by the forward and weight-gradient passes.</summary>
+    private static (int TilesH, int TilesW, int TilesWPad, int RowsPerBlock, int Ldv, int Threads, int RowLen, int ScratchPerPart) Layout(in ConvGeometry g, int cin, int cout)
+    {
+        int tilesH = (g.OutH + 1) / 2, tilesW = (g.OutW + 1) / 2;
+        int tilesWPad = (tilesW + 7) & ~7;
+        int rowsPerBlock = RowsPerBlock(tilesH, tilesW, cin + cout);
+        int rowLen = 2 * tilesWPad + 8;
+        return (tilesH, tilesW, tilesWPad, rowsPerBlock, rowsPerBlock * tilesW, Parallelism.MaxDegreeOfParallelism, rowLen, 4 * rowLen + 4 * tilesWPad);
+    }
+
+    private static void ReturnAll(params float[][] buffers)
+    {
+        foreach (var b in buffers) TensorPool.Return(b);
+    }
+
     private static int RowsPerBlock(int tilesH, int tilesW, int channels)
     {
         int rows = Math.Clamp(BlockFloats / (16 * channels * tilesW), 1, tilesH);
