@@ -15,6 +15,8 @@ public sealed partial class DenseCrf
     private const int VertexChunk = 1024;
 
     private PairwiseTerm[] _built = [];
+    private PairwiseTerm[] _pottsTerms = [];
+    private PairwiseTerm[] _otherTerms = [];
 
     // State shared with the parallel bodies (set before each parallel loop).
     private PairwiseTerm? _blurTerm;
@@ -57,7 +59,7 @@ public sealed partial class DenseCrf
         int lp = _lp;
         Parallelism.ForChunks(PixelCount, (start, length) =>
         {
-            for (int i = start; i < start + length; i++) Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
+            for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
         });
         _q = q;
     }
@@ -162,7 +164,7 @@ public sealed partial class DenseCrf
         if (_q is null) CrfThrowHelper.InvalidOperation("Call StartInference first.");
         EnsureBuilt();
         var t = _built[term];
-        for (int p = 0; p < _partitions; p++) SplatPartition(t, p);
+        SplatTerm(t);
         ReduceAndBlur(t);
         Span<float> acc = stackalloc float[_lp];
         Span<float> m = stackalloc float[_lp];
@@ -202,56 +204,90 @@ public sealed partial class DenseCrf
         else
             foreach (var t in pending) t.Build(Labels, _lp, _partitions);
         _built = [.. _terms];
+        _pottsTerms = [.. _terms.Where(t => t.Compatibility.IsPotts)];
+        _otherTerms = [.. _terms.Where(t => !t.Compatibility.IsPotts)];
     }
 
     // ---- splat --------------------------------------------------------------------------------
 
+    private const int SplatBlock = 512;
+
+    /// <summary>Splats pre ⊙ Q into every term's lattice: one pass over Q, pixels split into private per-partition buffers.</summary>
     private void SplatAll()
     {
-        int tasks = _built.Length * _partitions;
-        if (tasks == 1 || _partitions == 1 && PixelCount < MinPixelsPerPartition)
+        if (_partitions == 1) SplatPartition(0);
+        else Parallel.For(0, _partitions, Parallelism.Options, SplatPartition);
+    }
+
+    private void SplatPartition(int partition)
+    {
+        int n = PixelCount, parts = _partitions;
+        int start = (int)((long)n * partition / parts), end = (int)((long)n * (partition + 1) / parts);
+        PairwiseTerm[] terms = _built;
+        foreach (var t in terms) Array.Clear(t.SplatBuffers[partition]);
+        for (int b0 = start; b0 < end; b0 += SplatBlock)
         {
-            foreach (var t in _built)
-                for (int p = 0; p < _partitions; p++) SplatPartition(t, p);
+            int b1 = Math.Min(end, b0 + SplatBlock);
+            foreach (var t in terms) SplatRange(t, t.SplatBuffers[partition], b0, b1);
+        }
+    }
+
+    /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1) (the row order of each vertex's sum is the pixel order).</summary>
+    private void SplatRange(PairwiseTerm term, float[] buf, int i0, int i1)
+    {
+        int lp = _lp;
+        var lattice = term.Lattice!;
+        int d1 = lattice.Dimensions + 1;
+        ref int off = ref MemoryMarshal.GetArrayDataReference(lattice.Offsets);
+        ref float wts = ref MemoryMarshal.GetArrayDataReference(lattice.Weights);
+        ref float pre = ref MemoryMarshal.GetArrayDataReference(term.Pre);
+        ref float b0 = ref MemoryMarshal.GetArrayDataReference(buf);
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_q!);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (int i = i0; i < i1; i++)
+            {
+                var s = Vector256.Create(Unsafe.Add(ref pre, i));
+                ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+                ref int oi = ref Unsafe.Add(ref off, (nint)i * d1);
+                ref float wi = ref Unsafe.Add(ref wts, (nint)i * d1);
+                for (int c = 0; c < lp; c += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref qi, (nuint)c) * s;
+                    for (int r = 0; r < d1; r++)
+                    {
+                        nuint at = (nuint)((nint)Unsafe.Add(ref oi, r) * lp + c);
+                        var w = Vector256.Create(Unsafe.Add(ref wi, r));
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, v, Vector256.LoadUnsafe(ref b0, at)), ref b0, at);
+                    }
+                }
+            }
+
             return;
         }
 
-        Parallel.For(0, tasks, Parallelism.Options, SplatTask);
-    }
-
-    private void SplatTask(int task) => SplatPartition(_built[task / _partitions], task % _partitions);
-
-    private void SplatPartition(PairwiseTerm term, int partition)
-    {
-        float[] buf = term.SplatBuffers[partition];
-        Array.Clear(buf);
-        int n = PixelCount, parts = _partitions, lp = _lp;
-        int start = (int)((long)n * partition / parts), end = (int)((long)n * (partition + 1) / parts);
-        var lattice = term.Lattice!;
-        int d1 = lattice.Dimensions + 1;
-        int[] off = lattice.Offsets;
-        float[] wts = lattice.Weights;
-        float[] pre = term.Pre;
-        float[] q = _q!;
-        Span<float> scaled = stackalloc float[lp];
-        ref float b0 = ref MemoryMarshal.GetArrayDataReference(buf);
-        ref float s0 = ref MemoryMarshal.GetReference(scaled);
-        for (int i = start; i < end; i++)
+        for (int i = i0; i < i1; i++)
         {
-            var s = Vector256.Create(pre[i]);
-            ref float qi = ref q[i * lp];
-            for (int c = 0; c < lp; c += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref qi, (nuint)c) * s, ref s0, (nuint)c);
-            int ob = i * d1;
+            float s = Unsafe.Add(ref pre, i);
+            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
             for (int r = 0; r < d1; r++)
             {
-                nuint o = (nuint)(off[ob + r] * lp);
-                var w = Vector256.Create(wts[ob + r]);
-                for (int c = 0; c < lp; c += 8)
-                {
-                    nuint at = o + (nuint)c;
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref b0, at) + w * Vector256.LoadUnsafe(ref s0, (nuint)c), ref b0, at);
-                }
+                ref float row = ref Unsafe.Add(ref b0, (nint)Unsafe.Add(ref off, (nint)i * d1 + r) * lp);
+                float w = Unsafe.Add(ref wts, (nint)i * d1 + r);
+                for (int c = 0; c < lp; c++) Unsafe.Add(ref row, c) = MathF.FusedMultiplyAdd(w, Unsafe.Add(ref qi, c) * s, Unsafe.Add(ref row, c));
             }
+        }
+    }
+
+    /// <summary>Splats one term from all partitions (used outside the iteration, e.g. by <see cref="ComputeMessage"/>).</summary>
+    private void SplatTerm(PairwiseTerm term)
+    {
+        for (int p = 0; p < _partitions; p++)
+        {
+            float[] buf = term.SplatBuffers[p];
+            Array.Clear(buf);
+            int n = PixelCount;
+            SplatRange(term, buf, (int)((long)n * p / _partitions), (int)((long)n * (p + 1) / _partitions));
         }
     }
 
@@ -323,19 +359,52 @@ public sealed partial class DenseCrf
 
     // ---- slice + unary + softmax ----------------------------------------------------------------
 
+    /// <summary>
+    /// For the pixels of one chunk: t = −U + Σ_Potts post_k ⊙ slice_k (+ the matrix/diagonal terms), then
+    /// Q = softmax(t), written in place of Q (each pixel reads only its own row of Q, which slicing does not need).
+    /// </summary>
     private void SliceSoftmaxChunk(int chunk)
     {
         int lp = _lp;
         int i0 = chunk * PixelChunk, i1 = Math.Min(PixelCount, i0 + PixelChunk);
-        Span<float> acc = stackalloc float[lp];
         Span<float> m = stackalloc float[lp];
-        float[] negU = _negUnary!, q = _q!;
-        PairwiseTerm[] terms = _built;
+        float[] q = _q!;
+        ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
+        PairwiseTerm[] potts = _pottsTerms, other = _otherTerms;
         for (int i = i0; i < i1; i++)
         {
-            negU.AsSpan(i * lp, lp).CopyTo(acc);
-            for (int t = 0; t < terms.Length; t++) AddMessage(terms[t], i, acc, m);
-            Softmax(acc, q.AsSpan(i * lp, lp));
+            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (int c = 0; c < lp; c += 8)
+                {
+                    var a = Vector256.LoadUnsafe(ref ui, (nuint)c);
+                    foreach (var t in potts)
+                    {
+                        var lattice = t.Lattice!;
+                        int d1 = lattice.Dimensions + 1;
+                        ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Offsets), (nint)i * d1);
+                        ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Weights), (nint)i * d1);
+                        ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Blurred);
+                        var sum = Vector256<float>.Zero;
+                        for (int r = 0; r < d1; r++)
+                            sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref wi, r)), Vector256.LoadUnsafe(ref vals, (nuint)((nint)Unsafe.Add(ref oi, r) * lp + c)), sum);
+                        a = Vector256.FusedMultiplyAdd(Vector256.Create(t.Post[i]), sum, a);
+                    }
+
+                    Vector256.StoreUnsafe(a, ref qi, (nuint)c);
+                }
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref qi), ref Unsafe.As<float, byte>(ref ui), (uint)(lp * sizeof(float)));
+                foreach (var t in potts) AddMessage(t, i, MemoryMarshal.CreateSpan(ref qi, lp), m);
+            }
+
+            foreach (var t in other) AddMessage(t, i, MemoryMarshal.CreateSpan(ref qi, lp), m);
+            CrfVectorMath.Softmax(ref qi, ref qi, lp);
         }
     }
 
@@ -393,29 +462,5 @@ public sealed partial class DenseCrf
             nuint cc = (nuint)c;
             Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, cc) + post * Vector256.LoadUnsafe(ref m0, cc), ref a0, cc);
         }
-    }
-
-    /// <summary>q = exp(t − max t) / Σ exp(t − max t) over the padded label row (padding lanes give exactly 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Softmax(ReadOnlySpan<float> t, Span<float> q)
-    {
-        int lp = t.Length;
-        ref float t0 = ref MemoryMarshal.GetReference(t);
-        ref float q0 = ref MemoryMarshal.GetReference(q);
-        var mx = Vector256.LoadUnsafe(ref t0);
-        for (int c = 8; c < lp; c += 8) mx = Vector256.Max(mx, Vector256.LoadUnsafe(ref t0, (nuint)c));
-        var m4 = Vector128.Max(mx.GetLower(), mx.GetUpper());
-        float hm = MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
-        var vm = Vector256.Create(hm);
-        var sum = Vector256<float>.Zero;
-        for (int c = 0; c < lp; c += 8)
-        {
-            var e = Vector256.Exp(Vector256.LoadUnsafe(ref t0, (nuint)c) - vm);
-            sum += e;
-            Vector256.StoreUnsafe(e, ref q0, (nuint)c);
-        }
-
-        var total = Vector256.Create(Vector256.Sum(sum));
-        for (int c = 0; c < lp; c += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref q0, (nuint)c) / total, ref q0, (nuint)c);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Wsss.Core.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Wsss.Core.Crf;
 
@@ -121,7 +122,62 @@ public sealed partial class DenseCrf
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         CheckLabelMap(probabilities, nameof(probabilities));
+        if (scale is null && clip > 0f && clip <= 1f && TrySetNegUnaryFromProbabilities(probabilities.Data, clip)) return;
         SetUnaryEnergy(CrfUnary.FromSoftmax(probabilities, scale, clip).Data);
+    }
+
+    /// <summary>
+    /// −U = log(clip(P)) written straight into the padded pixel-major buffer, in parallel pixel blocks (the
+    /// same values as <see cref="CrfUnary.FromSoftmax"/> then <see cref="SetUnaryEnergy(ReadOnlySpan{float})"/>).
+    /// Returns false, leaving the caller to report it, when a probability is negative or not finite.
+    /// </summary>
+    private bool TrySetNegUnaryFromProbabilities(ReadOnlySpan<float> probabilities, float clip)
+    {
+        int n = PixelCount, l = Labels, lp = _lp;
+        var neg = _negUnary ?? GC.AllocateUninitializedArray<float>(n * lp);
+        const int block = 256;
+        int blocks = (n + block - 1) / block;
+        int bad = 0;
+        unsafe
+        {
+            fixed (float* pp = probabilities)
+            {
+                float* src0 = pp;
+                void Body(int b)
+                {
+                    Span<float> tmp = stackalloc float[block];
+                    int i0 = b * block, len = Math.Min(block, n - i0);
+                    Span<float> t = tmp[..len];
+                    for (int k = 0; k < l; k++)
+                    {
+                        var src = new ReadOnlySpan<float>(src0 + (long)k * n + i0, len);
+                        foreach (float v in src)
+                        {
+                            if (!(v >= 0f) || v == float.PositiveInfinity) bad = 1;
+                        }
+
+                        TensorPrimitives.Clamp(src, clip, 1f, t);
+                        TensorPrimitives.Log(t, t);
+                        for (int j = 0; j < len; j++) neg[(i0 + j) * lp + k] = t[j];
+                    }
+
+                    for (int j = 0; j < len; j++)
+                    {
+                        for (int k = l; k < lp; k++) neg[(i0 + j) * lp + k] = PadEnergy;
+                    }
+                }
+
+                if (blocks < 16 || Parallelism.MaxDegreeOfParallelism == 1)
+                    for (int b = 0; b < blocks; b++) Body(b);
+                else
+                    Parallel.For(0, blocks, Parallelism.Options, Body);
+            }
+        }
+
+        if (bad != 0) return false;
+        _negUnary = neg;
+        _q = null;
+        return true;
     }
 
     // ---- pairwise terms -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ public sealed class PermutohedralLattice
 
     private const double KeyLimit = 1.152921504606846976e18; // 2^60
 
+    private readonly bool _allowDense;
     private readonly int _d;
     private readonly int _n;
     private readonly int _m;
@@ -44,7 +45,14 @@ public sealed class PermutohedralLattice
     /// <param name="dimensions">The feature dimension d ≥ 1.</param>
     /// <exception cref="ArgumentException">Empty or non-finite features, a length not divisible by d, or a lattice too large.</exception>
     public PermutohedralLattice(ReadOnlySpan<float> features, int dimensions)
+        : this(features, dimensions, allowDenseIndex: true)
     {
+    }
+
+    /// <summary>Builds the lattice; <paramref name="allowDenseIndex"/> = false forces the hash table (for tests).</summary>
+    internal PermutohedralLattice(ReadOnlySpan<float> features, int dimensions, bool allowDenseIndex)
+    {
+        _allowDense = allowDenseIndex;
         if (dimensions < 1 || dimensions > 64) CrfThrowHelper.OutOfRange(nameof(dimensions), dimensions, "The feature dimension must be in [1, 64].");
         if (features.IsEmpty) CrfThrowHelper.Argument(nameof(features), "No feature vectors: the lattice needs at least one point.");
         if (features.Length % dimensions != 0)
@@ -81,6 +89,9 @@ public sealed class PermutohedralLattice
     internal float[] Weights => _weights;
 
     internal int[] Neighbors => _neighbors;
+
+    /// <summary>Whether the vertices were indexed densely (no hash table).</summary>
+    internal bool UsesDenseIndex { get; private set; }
 
     /// <summary>
     /// Filters <paramref name="input"/> (N rows of <paramref name="valueSize"/> values, point-major) into
@@ -151,14 +162,87 @@ public sealed class PermutohedralLattice
     private int[]? _table;
     private int _filled;
 
+    /// <summary>
+    /// Direct index of every key in a box (used instead of the hash table when the box is small, as for the
+    /// smoothness kernel's regular (x, y) lattice): the same vertices, found without hashing.
+    /// </summary>
+    private int[]? _dense;
+    private long[] _denseLow = [];
+    private long[] _denseSize = [];
+
+    /// <summary>Largest dense index, in entries per point (beyond it the hash table is cheaper in memory).</summary>
+    private const int DenseEntriesPerPoint = 4;
+
+    /// <summary>
+    /// Bounds every lattice key from the features' per-dimension range (the elevation is linear, so interval
+    /// arithmetic gives a box containing every elevated point, widened by the simplex size) and switches to
+    /// a dense index when the box holds at most <see cref="DenseEntriesPerPoint"/>·N + 4096 keys.
+    /// </summary>
+    private bool TryUseDenseIndex(ReadOnlySpan<float> features, double[] scale)
+    {
+        int d = _d;
+        var lo = new double[d];
+        var hi = new double[d];
+        Array.Fill(lo, double.PositiveInfinity);
+        Array.Fill(hi, double.NegativeInfinity);
+        for (int p = 0; p < _n; p++)
+        {
+            ReadOnlySpan<float> f = features.Slice(p * d, d);
+            for (int k = 0; k < d; k++)
+            {
+                lo[k] = Math.Min(lo[k], f[k]);
+                hi[k] = Math.Max(hi[k], f[k]);
+            }
+        }
+
+        // el[j] = Σ_{k ≥ j} cf_k − j·cf_{j−1}, cf_k = f_k·scale_k (0-based k; el[0] = Σ cf).
+        var low = new long[d];
+        var size = new long[d];
+        double total = 1;
+        long margin = 2L * (d + 1) + 2;
+        for (int j = 0; j < d; j++)
+        {
+            double a = 0, b = 0;
+            for (int k = Math.Max(j, 0); k < d; k++)
+            {
+                a += lo[k] * scale[k];
+                b += hi[k] * scale[k];
+            }
+
+            if (j > 0)
+            {
+                double c1 = -j * lo[j - 1] * scale[j - 1], c2 = -j * hi[j - 1] * scale[j - 1];
+                a += Math.Min(c1, c2);
+                b += Math.Max(c1, c2);
+            }
+
+            if (!(b - a < 1e12)) return false;
+            low[j] = (long)Math.Floor(a) - margin;
+            size[j] = (long)Math.Ceiling(b) + margin - low[j] + 1;
+            total *= size[j];
+        }
+
+        if (total > (double)DenseEntriesPerPoint * _n + 4096 || total > Array.MaxLength) return false;
+        var dense = new int[(int)total];
+        Array.Fill(dense, -1);
+        _dense = dense;
+        UsesDenseIndex = true;
+        _denseLow = low;
+        _denseSize = size;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long DenseSlot(ReadOnlySpan<long> key)
+    {
+        long at = 0;
+        for (int i = 0; i < key.Length; i++) at = at * _denseSize[i] + (key[i] - _denseLow[i]);
+        return at;
+    }
+
     private int Build(ReadOnlySpan<float> features)
     {
         int d = _d, d1 = d + 1;
-        int capacity = (int)Math.Min(1L << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * Math.Min(_n, 1 << 29))));
-        _table = new int[capacity];
-        Array.Fill(_table, -1);
-        _keys = new long[(capacity / 2 + 1) * d];
-
         // Constants exactly as densecrf: inv_std_dev is a float, scale factors computed in double, stored as float.
         float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * d1);
         var scaleF = new float[d];
@@ -168,6 +252,15 @@ public sealed class PermutohedralLattice
             scaleF[i] = (float)(1.0 / Math.Sqrt((double)(i + 2) * (i + 1)) * invStdDev);
             scaleD[i] = scaleF[i];
         }
+
+        int capacity = (int)Math.Min(1L << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * Math.Min(_n, 1 << 29))));
+        if (!_allowDense || !TryUseDenseIndex(features, scaleD))
+        {
+            _table = new int[capacity];
+            Array.Fill(_table, -1);
+        }
+
+        _keys = new long[(capacity / 2 + 1) * d];
 
         var canonical = new int[d1 * d1];
         for (int i = 0; i <= d; i++)
@@ -305,6 +398,23 @@ public sealed class PermutohedralLattice
 
     private int FindOrInsert(ReadOnlySpan<long> key)
     {
+        if (_dense is { } dense)
+        {
+            for (int i = 0; i < key.Length; i++)
+            {
+                if ((ulong)(key[i] - _denseLow[i]) >= (ulong)_denseSize[i])
+                    CrfThrowHelper.InvalidOperation("Internal error: a lattice key fell outside the bounds computed for the dense index.");
+            }
+
+            long at = DenseSlot(key);
+            int found = dense[at];
+            if (found >= 0) return found;
+            if ((_filled + 1L) * _d > _keys.Length) Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, 2L * _keys.Length + _d));
+            key.CopyTo(_keys.AsSpan(_filled * _d, _d));
+            dense[at] = _filled;
+            return _filled++;
+        }
+
         int[] table = _table!;
         if (2L * _filled >= table.Length) table = Grow();
         int mask = table.Length - 1;
@@ -327,6 +437,16 @@ public sealed class PermutohedralLattice
 
     private int Find(ReadOnlySpan<long> key, int[] table)
     {
+        if (_dense is { } dense)
+        {
+            for (int i = 0; i < key.Length; i++)
+            {
+                if ((ulong)(key[i] - _denseLow[i]) >= (ulong)_denseSize[i]) return -1;
+            }
+
+            return dense[DenseSlot(key)];
+        }
+
         int mask = table.Length - 1;
         int d = _d;
         int h = (int)(Hash(key) & (uint)mask);
@@ -361,7 +481,7 @@ public sealed class PermutohedralLattice
     private void BuildNeighbors()
     {
         int d = _d, m = _m;
-        int[] table = _table!;
+        int[] table = _table ?? [];
         int[] neighbors = _neighbors;
         void Axis(int j)
         {
@@ -397,5 +517,6 @@ public sealed class PermutohedralLattice
         }
 
         _keys = [];
+        _dense = null;
     }
 }

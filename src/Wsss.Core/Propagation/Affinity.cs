@@ -58,6 +58,32 @@ public static class Affinity
     }
 
     /// <summary>
+    /// IRNet's pair displacement (<c>to_pair_displacement</c>): for every direction (dy, dx) of <paramref name="index"/>
+    /// and every source pixel, δ = D(source) − D(source + (dy, dx)), with sources at rows [0, H − rf) and columns
+    /// [rf, W − rf). The displacement loss compares δ with (dy, dx) for foreground pairs and with 0 for background pairs.
+    /// Differentiable through the engine.
+    /// </summary>
+    /// <param name="displacement">(B, 2, H, W) displacement field (Dy, Dx) on the map <paramref name="index"/> was made for.</param>
+    /// <param name="index">The pair enumeration.</param>
+    /// <returns>(B, 2, directions, N), N = CroppedHeight · CroppedWidth.</returns>
+    public static Tensor PairDisplacement(Tensor displacement, PathIndex index)
+    {
+        ArgumentNullException.ThrowIfNull(displacement);
+        ArgumentNullException.ThrowIfNull(index);
+        if (displacement.Rank != 4 || displacement.Size(1) != 2 || displacement.Size(2) != index.Height || displacement.Size(3) != index.Width)
+            throw new ArgumentException($"displacement must be (B, 2, {index.Height}, {index.Width}), got {Tensor.ShapeString(displacement.ShapeSpan)}", nameof(displacement));
+        int b = displacement.Size(0), rf = index.RadiusFloor, ch = index.CroppedHeight, cw = index.CroppedWidth;
+        var source = displacement.Narrow(2, 0, ch).Narrow(3, rf, cw);
+        var pairs = new Tensor[index.DirectionCount];
+        for (int d = 0; d < pairs.Length; d++)
+        {
+            var (dy, dx) = index.Directions[d];
+            pairs[d] = source - displacement.Narrow(2, dy, ch).Narrow(3, rf + dx, cw);
+        }
+        return Tensor.Stack(pairs, 2).Reshape(b, 2, pairs.Length, ch * cw);
+    }
+
+    /// <summary>
     /// AffinityNet's affinity from feature embeddings: w_ij = exp(−mean_c |f_i − f_j|), differentiable.
     /// </summary>
     /// <param name="features">Shape (B, C, H, W).</param>

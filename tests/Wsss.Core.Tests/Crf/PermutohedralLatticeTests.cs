@@ -127,4 +127,41 @@ public class PermutohedralLatticeTests
         Assert.That(k1.All(float.IsFinite), Is.True);
         Assert.That(k1.Min(), Is.GreaterThan(0f));
     }
+
+    /// <summary>
+    /// The smoothness kernel's regular (x, y) lattice is indexed directly (no hash table); it must be the very
+    /// same lattice: the same vertices in the same order, weights, neighbours and filter output, bit for bit.
+    /// </summary>
+    [TestCase(61, 47, 3f, 3f, true)]
+    [TestCase(33, 20, 1f, 2.5f, true)]
+    [TestCase(17, 9, 80f, 80f, true)]
+    [TestCase(40, 30, 0.3f, 0.7f, false)] // the key box is too sparse: the hash table is kept
+    public void DenseIndexLatticeEqualsHashTableLattice(int w, int h, float sx, float sy, bool expectDense)
+    {
+        var f = new float[w * h * 2];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                f[2 * (y * w + x)] = x / sx;
+                f[2 * (y * w + x) + 1] = y / sy;
+            }
+        }
+
+        var dense = new PermutohedralLattice(f, 2);
+        var hashed = new PermutohedralLattice(f, 2, allowDenseIndex: false);
+        Assert.That(dense.UsesDenseIndex, Is.EqualTo(expectDense));
+        Assert.That(hashed.UsesDenseIndex, Is.False);
+        Assert.That(dense.VertexCount, Is.EqualTo(hashed.VertexCount));
+        Assert.That(dense.Offsets, Is.EqualTo(hashed.Offsets));
+        Assert.That(dense.Weights, Is.EqualTo(hashed.Weights));
+        Assert.That(dense.Neighbors, Is.EqualTo(hashed.Neighbors));
+        var v = new float[w * h * 3];
+        new Generator(11).FillUniform(v);
+        var a = new float[v.Length];
+        var b = new float[v.Length];
+        dense.Filter(v, a, 3);
+        hashed.Filter(v, b, 3);
+        Assert.That(a, Is.EqualTo(b));
+    }
 }

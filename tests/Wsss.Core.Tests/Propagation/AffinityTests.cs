@@ -17,6 +17,24 @@ public class AffinityTests
     }
 
     [Test]
+    public void PairDisplacementMatchesIrn()
+    {
+        var f = IrnPsaFixture.Load("irn_losses_r10_24x26.npz");
+        var dp = Tensor.FromArray(f.Floats("dp"), 1, 2, 24, 26);
+        var pair = Affinity.PairDisplacement(dp, new PathIndex(10, 24, 26));
+        Assert.That(pair.Shape, Is.EqualTo(new[] { 1, 2, 152, 120 }));
+        TestUtil.AssertClose(pair.Data, f.Floats("pair_disp"), 1e-5, 1e-5, "pair_disp");
+    }
+
+    [Test]
+    public void PairDisplacementGradient()
+    {
+        var index = new PathIndex(3, 6, 7);
+        GradCheck.Check(t => Affinity.PairDisplacement(t[0], index), [TestUtil.Randn(8, 1, 2, 6, 7)]);
+        Assert.That(Assert.Throws<ArgumentException>(() => Affinity.PairDisplacement(Tensor.Zeros(1, 2, 5, 7), index))!.ParamName, Is.EqualTo("displacement"));
+    }
+
+    [Test]
     public void FromFeaturesMatchesAffinityNetHead()
     {
         var f = IrnPsaFixture.Load("psa_affinity_rw_9x12.npz");

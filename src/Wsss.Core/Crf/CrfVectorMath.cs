@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Wsss.Core.Crf;
+
+/// <summary>
+/// Vector helpers of the CRF's hot loops: a single-precision exp (Cephes <c>expf</c>: range reduction by
+/// ln 2 in two parts and a degree-6 polynomial, ≈1 ulp) and the in-row softmax built on it.
+/// <see cref="Vector256.Exp(Vector256{float})"/> widens to double and is about twice as slow.
+/// </summary>
+internal static class CrfVectorMath
+{
+    private const float ExpHi = 88.3762626647949f;
+    // Below ExpLo the result is flushed to exactly 0; clamping there (not at ln FLT_MIN = −87.34) keeps the
+    // product y·2^n normal: a denormal result costs a micro-code assist of ~100 cycles per instruction.
+    private const float ExpLo = -87f;
+
+    /// <summary>exp(x) per lane; lanes below −87 give exactly 0, lanes above 88.38 give exp(88.38).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var under = Vector256.LessThan(x, Vector256.Create(ExpLo));
+        x = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(ExpLo)), Vector256.Create(ExpHi));
+        var fx = Vector256.Floor(Vector256.FusedMultiplyAdd(x, Vector256.Create(1.44269504088896341f), Vector256.Create(0.5f)));
+        x = Vector256.FusedMultiplyAdd(fx, Vector256.Create(-0.693359375f), x);
+        x = Vector256.FusedMultiplyAdd(fx, Vector256.Create(2.12194440e-4f), x);
+        var y = Vector256.Create(1.9875691500E-4f);
+        y = Vector256.FusedMultiplyAdd(y, x, Vector256.Create(1.3981999507E-3f));
+        y = Vector256.FusedMultiplyAdd(y, x, Vector256.Create(8.3334519073E-3f));
+        y = Vector256.FusedMultiplyAdd(y, x, Vector256.Create(4.1665795894E-2f));
+        y = Vector256.FusedMultiplyAdd(y, x, Vector256.Create(1.6666665459E-1f));
+        y = Vector256.FusedMultiplyAdd(y, x, Vector256.Create(5.0000001201E-1f));
+        y = Vector256.FusedMultiplyAdd(y, x * x, x + Vector256<float>.One);
+        // fx is integral and in [−126, 128]: a plain truncating conversion suffices (the saturating
+        // Vector256.ConvertToInt32 needs a slow fix-up sequence without AVX-512).
+        var n = Avx.IsSupported ? Avx.ConvertToVector256Int32WithTruncation(fx) : Vector256.ConvertToInt32(fx);
+        var pow2 = Vector256.ShiftLeft(n + Vector256.Create(127), 23).AsSingle();
+        return Vector256.AndNot(y * pow2, under.AsSingle());
+    }
+
+    /// <summary>
+    /// q = exp(t − max t) / Σ exp(t − max t) over one padded label row (length a multiple of 8; padding
+    /// lanes hold −1e30 and give exactly 0); the input row <paramref name="t0"/> and the output row <paramref name="q0"/> may be the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Softmax(ref float t0, ref float q0, int lp)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            SoftmaxScalar(ref t0, ref q0, lp);
+            return;
+        }
+
+        var mx = Vector256.LoadUnsafe(ref t0);
+        for (int c = 8; c < lp; c += 8) mx = Vector256.MaxNative(mx, Vector256.LoadUnsafe(ref t0, (nuint)c));
+        var m4 = Vector128.MaxNative(mx.GetLower(), mx.GetUpper());
+        m4 = Vector128.MaxNative(m4, Vector128.Shuffle(m4, Vector128.Create(2, 3, 0, 1)));
+        m4 = Vector128.MaxNative(m4, Vector128.Shuffle(m4, Vector128.Create(1, 0, 3, 2)));
+        var vm = Vector256.Create(m4, m4);
+        var sum = Vector256<float>.Zero;
+        for (int c = 0; c < lp; c += 8)
+        {
+            var e = Exp(Vector256.LoadUnsafe(ref t0, (nuint)c) - vm);
+            sum += e;
+            Vector256.StoreUnsafe(e, ref q0, (nuint)c);
+        }
+
+        var inv = Vector256.Create(1f / Vector256.Sum(sum));
+        for (int c = 0; c < lp; c += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref q0, (nuint)c) * inv, ref q0, (nuint)c);
+    }
+
+    private static void SoftmaxScalar(ref float t0, ref float q0, int lp)
+    {
+        float mx = t0;
+        for (int c = 1; c < lp; c++) mx = MathF.Max(mx, Unsafe.Add(ref t0, c));
+        float sum = 0;
+        for (int c = 0; c < lp; c++)
+        {
+            float v = Unsafe.Add(ref t0, c) - mx;
+            float e = v < ExpLo ? 0f : MathF.Exp(v);
+            sum += e;
+            Unsafe.Add(ref q0, c) = e;
+        }
+
+        float inv = 1f / sum;
+        for (int c = 0; c < lp; c++) Unsafe.Add(ref q0, c) *= inv;
+    }
+
+    /// <summary>Softmax of a span row (see <see cref="Softmax(ref float, ref float, int)"/>).</summary>
+    public static void Softmax(ReadOnlySpan<float> t, Span<float> q) =>
+        Softmax(ref MemoryMarshal.GetReference(t), ref MemoryMarshal.GetReference(q), t.Length);
+}
