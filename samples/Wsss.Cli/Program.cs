@@ -6,4 +6,7 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrainReconCommand.Create());
 root.Subcommands.Add(CrfCommand.Create());
 root.Subcommands.Add(PropagateCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(OverlayCommand.Create());
+root.Subcommands.Add(SynthCommand.Create());
 return await CliRunner.RunAsync(root, args);

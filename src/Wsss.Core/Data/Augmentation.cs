@@ -13,7 +13,7 @@ namespace Wsss.Core.Data;
 public static class Augmentation
 {
     /// <summary>Rescales by <paramref name="scale"/>: the image with PIL bicubic, the labels (if any) with PIL nearest.</summary>
-    public static (ImageBuffer Image, ImageBuffer? Labels) Rescale(ImageBuffer image, ImageBuffer? labels, double scale)
+    public static (ImageBuffer Image, LabelMap? Labels) Rescale(ImageBuffer image, LabelMap? labels, double scale)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (!(scale > 0) || double.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "must be positive and finite");
@@ -21,12 +21,12 @@ public static class Augmentation
         var (h, w) = PilResampler.RescaledSize(image.Height, image.Width, scale);
         if (h < 1 || w < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, $"rescaling {image.Width}x{image.Height} by {scale} leaves no pixels");
         var img = new ImageBuffer(w, h, image.Channels, PilResampler.Resize(image.Pixels, image.Width, image.Height, image.Channels, w, h, PilFilter.Bicubic));
-        var lab = labels is null ? null : new ImageBuffer(w, h, labels.Channels, PilResampler.Resize(labels.Pixels, labels.Width, labels.Height, labels.Channels, w, h, PilFilter.Nearest));
+        var lab = labels is null ? null : new LabelMap(w, h, PilResampler.Resize(labels.Labels, labels.Width, labels.Height, 1, w, h, PilFilter.Nearest));
         return (img, lab);
     }
 
     /// <summary>IRNet's <c>random_resize_long</c>: the longer side becomes a random integer in [minLong, maxLong].</summary>
-    public static (ImageBuffer Image, ImageBuffer? Labels) RandomResizeLong(ImageBuffer image, ImageBuffer? labels, int minLong, int maxLong, Generator generator)
+    public static (ImageBuffer Image, LabelMap? Labels) RandomResizeLong(ImageBuffer image, LabelMap? labels, int minLong, int maxLong, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(generator);
@@ -37,7 +37,7 @@ public static class Augmentation
     }
 
     /// <summary>IRNet's <c>random_scale</c>: a uniform scale in [low, high).</summary>
-    public static (ImageBuffer Image, ImageBuffer? Labels) RandomScale(ImageBuffer image, ImageBuffer? labels, double low, double high, Generator generator)
+    public static (ImageBuffer Image, LabelMap? Labels) RandomScale(ImageBuffer image, LabelMap? labels, double low, double high, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
         if (!(low > 0) || !(high >= low)) throw new ArgumentOutOfRangeException(nameof(low), $"need 0 < low ≤ high, got [{low}, {high}]");
@@ -45,13 +45,13 @@ public static class Augmentation
     }
 
     /// <summary>Mirrors left–right with probability ½ (the same decision for image and labels).</summary>
-    public static (ImageBuffer Image, ImageBuffer? Labels) RandomFlip(ImageBuffer image, ImageBuffer? labels, Generator generator)
+    public static (ImageBuffer Image, LabelMap? Labels) RandomFlip(ImageBuffer image, LabelMap? labels, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(generator);
         CheckSameSize(image, labels);
         if (generator.NextInt(2) == 0) return (image, labels);
-        return (FlipHorizontal(image), labels is null ? null : FlipHorizontal(labels));
+        return (FlipHorizontal(image), labels is null ? null : new LabelMap(labels.Width, labels.Height, FlipHorizontal(AsImage(labels)).Pixels));
     }
 
     /// <summary>A horizontally mirrored copy.</summary>
@@ -71,7 +71,7 @@ public static class Augmentation
     /// (per channel for the image; IRNet uses 0 for the normalised image and 255 = ignore for labels); a larger image is
     /// cropped at a random offset, a smaller one placed at a random offset. Image and labels share the offsets.
     /// </summary>
-    public static (ImageBuffer Image, ImageBuffer? Labels) RandomCrop(ImageBuffer image, ImageBuffer? labels, int size, Generator generator,
+    public static (ImageBuffer Image, LabelMap? Labels) RandomCrop(ImageBuffer image, LabelMap? labels, int size, Generator generator,
         ReadOnlySpan<byte> imageFill = default, byte labelFill = 255)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -89,7 +89,7 @@ public static class Augmentation
         else contTop = generator.NextInt(-hSpace + 1);
         var fill = imageFill.IsEmpty ? new byte[image.Channels] : imageFill.ToArray();
         var img = Place(image, size, fill, contTop, contLeft, imgTop, imgLeft, ch, cw);
-        var lab = labels is null ? null : Place(labels, size, Enumerable.Repeat(labelFill, labels.Channels).ToArray(), contTop, contLeft, imgTop, imgLeft, ch, cw);
+        var lab = labels is null ? null : new LabelMap(size, size, Place(AsImage(labels), size, new[] { labelFill }, contTop, contLeft, imgTop, imgLeft, ch, cw).Pixels);
         return (img, lab);
     }
 
@@ -200,7 +200,9 @@ public static class Augmentation
         }
     }
 
-    private static void CheckSameSize(ImageBuffer image, ImageBuffer? labels)
+    private static ImageBuffer AsImage(LabelMap labels) => new(labels.Width, labels.Height, 1, labels.Labels);
+
+    private static void CheckSameSize(ImageBuffer image, LabelMap? labels)
     {
         if (labels is not null && (labels.Width != image.Width || labels.Height != image.Height))
             throw new ArgumentException($"labels are {labels.Width}x{labels.Height}, the image is {image.Width}x{image.Height}", nameof(labels));

@@ -40,7 +40,7 @@ public sealed class SyntheticScenes
         var g = new Generator(o.Seed * 0x9E3779B97F4A7C15UL ^ (ulong)index * 0xD1B54A32D192ED03UL ^ 0x5DEECE66DUL);
         int s = o.Size;
         var image = new ImageBuffer(s, s, 3);
-        var labels = new ImageBuffer(s, s, 1);
+        var labels = new LabelMap(s, s);
         DrawBackground(image, g);
 
         var classes = new List<int>();
@@ -53,7 +53,7 @@ public sealed class SyntheticScenes
         }
         var objectMask = new int[s * s];
         foreach (int c in classes) DrawObject(image, objectMask, c, g);
-        for (int p = 0; p < objectMask.Length; p++) labels.Pixels[p] = (byte)objectMask[p];
+        for (int p = 0; p < objectMask.Length; p++) labels.Labels[p] = (byte)objectMask[p];
         if (o.VoidBorder > 0) AddVoidBorder(labels, objectMask, o.VoidBorder);
         var present = objectMask.Where(v => v > 0).Distinct().Order().ToArray();
         return new SyntheticScene(image, labels, present);
@@ -159,7 +159,7 @@ public sealed class SyntheticScenes
         return r <= 0.45f + 0.6f * k;
     }
 
-    private static void AddVoidBorder(ImageBuffer labels, int[] mask, int width)
+    private static void AddVoidBorder(LabelMap labels, int[] mask, int width)
     {
         int s = labels.Width;
         for (int y = 0; y < s; y++)
@@ -173,7 +173,7 @@ public sealed class SyntheticScenes
                         int yy = y + dy, xx = x + dx;
                         if ((uint)yy < (uint)s && (uint)xx < (uint)s && mask[yy * s + xx] != c) edge = true;
                     }
-                if (edge) labels.Pixels[y * s + x] = 255;
+                if (edge) labels.Labels[y * s + x] = LabelMap.Void;
             }
     }
 

@@ -17,12 +17,12 @@ public class AugmentationTests
         return img;
     }
 
-    private static ImageBuffer Labels(int w, int h)
+    private static LabelMap Labels(int w, int h)
     {
-        var lab = new ImageBuffer(w, h, 1);
+        var lab = new LabelMap(w, h);
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
-                lab[y, x, 0] = (byte)(x < w / 2 ? 3 : y < h / 2 ? 0 : 255);
+                lab[y, x] = (byte)(x < w / 2 ? 3 : y < h / 2 ? 0 : 255);
         return lab;
     }
 
@@ -40,7 +40,7 @@ public class AugmentationTests
             for (int x = 0; x < 16; x++)
             {
                 for (int c = 0; c < 3; c++) Assert.That(crop[y, x, c], Is.EqualTo(img[oy + y, ox + x, c]));
-                Assert.That(lab![y, x, 0], Is.EqualTo(full[oy + y, ox + x, 0]));
+                Assert.That(lab![y, x], Is.EqualTo(full[oy + y, ox + x]));
             }
     }
 
@@ -54,7 +54,7 @@ public class AugmentationTests
             for (int x = 0; x < 8; x++)
             {
                 if (crop[y, x, 0] == 1 && crop[y, x, 1] == 2 && crop[y, x, 2] == 3) filled++;
-                if (lab![y, x, 0] == 255) ignore++;
+                if (lab![y, x] == 255) ignore++;
             }
         Assert.That(filled, Is.EqualTo(64 - 20));
         Assert.That(ignore, Is.EqualTo(64 - 20 + 6)); // the container plus the 3x2 void quadrant of the label map
@@ -66,7 +66,7 @@ public class AugmentationTests
         var img = Ramp(125, 375, 3);
         var (small, lab) = Augmentation.Rescale(img, Labels(125, 375), 0.5);
         Assert.That((small.Width, small.Height), Is.EqualTo((62, 188)));
-        Assert.That(lab!.Pixels.Distinct().Order(), Is.EqualTo(new byte[] { 0, 3, 255 }));
+        Assert.That(lab!.Labels.Distinct().Order(), Is.EqualTo(new byte[] { 0, 3, 255 }));
         var (big, _) = Augmentation.RandomResizeLong(img, null, 320, 320, new Generator(3));
         Assert.That((big.Width, big.Height), Is.EqualTo((107, 320)));
     }
@@ -79,10 +79,11 @@ public class AugmentationTests
         Assert.That(flipped[1, 0, 0], Is.EqualTo(img[1, 5, 0]));
         int flips = 0;
         var g = new Generator(9);
+        var asLabels = new LabelMap(6, 2, (byte[])img.Pixels.Clone());
         for (int i = 0; i < 200; i++)
         {
-            var (a, b) = Augmentation.RandomFlip(img, img, g);
-            Assert.That(a.Pixels, Is.EqualTo(b!.Pixels));
+            var (a, b) = Augmentation.RandomFlip(img, asLabels, g);
+            Assert.That(a.Pixels, Is.EqualTo(b!.Labels));
             if (!ReferenceEquals(a, img)) flips++;
         }
         Assert.That(flips, Is.InRange(70, 130));

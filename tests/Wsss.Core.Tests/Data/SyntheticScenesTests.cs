@@ -16,8 +16,8 @@ public class SyntheticScenesTests
             var a = gen.Generate(i);
             var b = gen.Generate(i);
             Assert.That(b.Image.Pixels, Is.EqualTo(a.Image.Pixels));
-            Assert.That(b.Labels.Pixels, Is.EqualTo(a.Labels.Pixels));
-            var inMap = a.Labels.Pixels.Where(v => v != 0 && v != 255).Select(v => (int)v).Distinct().Order().ToArray();
+            Assert.That(b.Labels.Labels, Is.EqualTo(a.Labels.Labels));
+            var inMap = a.Labels.Labels.Where(v => v != 0 && v != 255).Select(v => (int)v).Distinct().Order().ToArray();
             Assert.That(a.PresentClasses, Is.EqualTo(inMap), $"scene {i}");
             Assert.That(inMap.All(c => c >= 1 && c <= 6), Is.True);
             if (inMap.Length == 0) negatives++;
@@ -38,7 +38,7 @@ public class SyntheticScenesTests
             var s = gen.Generate(i);
             if (!s.PresentClasses.Contains(1)) continue;
             withOne++;
-            Assert.That(s.Labels.Pixels.Count(v => v == 255), Is.GreaterThan(0), "void band around objects");
+            Assert.That(s.Labels.Labels.Count(v => v == 255), Is.GreaterThan(0), "void band around objects");
         }
         Assert.That(withOne, Is.GreaterThan(5));
         // Class 3 always joins class 1; it is missing from the tags only when fully covered.
