@@ -60,4 +60,43 @@ public static class Pictures
         }
         return grid;
     }
+
+    /// <summary>
+    /// A CAM (H, W) as a jet heatmap (values normalised by the map's maximum; negative values count as 0), blended over the
+    /// photo with weight <paramref name="alpha"/> when one is given.
+    /// </summary>
+    public static ImageBuffer Heatmap(Tensors.Tensor cam, ImageBuffer? photo = null, float alpha = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(cam);
+        if (cam.Rank != 2) throw new ArgumentException($"expected an (H, W) map, got {Tensors.Tensor.ShapeString(cam.ShapeSpan)}", nameof(cam));
+        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "must be in [0, 1]");
+        int h = cam.Size(0), w = cam.Size(1);
+        if (photo is not null && (photo.Width != w || photo.Height != h))
+            throw new ArgumentException($"the photo is {photo.Width}x{photo.Height}, the map {w}x{h}", nameof(photo));
+        var v = cam.Data;
+        float max = 0;
+        foreach (float x in v)
+        {
+            if (!float.IsFinite(x)) throw new ArgumentException("the map holds NaN or Inf", nameof(cam));
+            max = MathF.Max(max, x);
+        }
+        var rgb = photo?.ToRgb();
+        var output = new ImageBuffer(w, h, 3);
+        Span<float> jet = stackalloc float[3];
+        for (int i = 0; i < v.Length; i++)
+        {
+            float t = max > 0 ? MathF.Max(v[i], 0) / max : 0;
+            (jet[0], jet[1], jet[2]) = (Jet(t - 0.25f), Jet(t), Jet(t + 0.25f)); // r, g, b
+            for (int c = 0; c < 3; c++)
+            {
+                float colour = 255 * jet[c];
+                float value = rgb is null ? colour : (1 - alpha) * rgb.Pixels[i * 3 + c] + alpha * colour;
+                output.Pixels[i * 3 + c] = (byte)Math.Clamp(MathF.Round(value), 0, 255);
+            }
+        }
+        return output;
+    }
+
+    /// <summary>matplotlib's jet channel profile: 1.5 − |4t − 2| clipped to [0, 1] (shifted per channel by the caller).</summary>
+    private static float Jet(float t) => Math.Clamp(1.5f - MathF.Abs(4 * t - 2), 0f, 1f);
 }
