@@ -51,7 +51,10 @@ internal static class TrainReconCommand
             double miou = trainer.Run(progress);
             File.WriteAllLines(Path.Combine(dir, "loss.csv"), new[] { "step,loss" }.Concat(trainer.LossHistory.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"{i + 1},{l}"))));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"object/background mIoU of the argmax masks on held-out scenes: {miou:F3}"));
-            Console.WriteLine($"checkpoint: {Path.Combine(dir, ReconstructionTrainer.CheckpointFile)}; loss curve: {Path.Combine(dir, "loss.csv")}");
+            var curve = trainer.LossHistory.Select((l, i) => ((double)(i + 1), (double)l)).ToArray();
+            string svg = Wsss.Core.Imaging.SvgChart.LineChart(new[] { ("L_recon + λ_m·L_mask", (IReadOnlyList<(double, double)>)curve) }, "WSSS by reconstruction: training loss");
+            Wsss.Core.IO.AtomicFile.Write(Path.Combine(dir, "loss.svg"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(svg)));
+            Console.WriteLine($"checkpoint: {Path.Combine(dir, ReconstructionTrainer.CheckpointFile)}; loss curve: {Path.Combine(dir, "loss.csv")} and loss.svg");
             return 0;
         });
         return cmd;
