@@ -14,7 +14,7 @@ internal static class CrfCommand
 {
     public static Command Create()
     {
-        var image = new Option<string>("--image") { Description = "Image: a (H,W,3) uint8 .npy (any channel count works)", Required = true };
+        var image = new Option<string>("--image") { Description = "Image: PNG, JPEG or BMP, or a (H,W,C) uint8 .npy (any channel count)", Required = true };
         var probs = new Option<string?>("--probs") { Description = "float32 (L,H,W) class probabilities; unary = -log(clip(P, 1e-5, 1))" };
         var labels = new Option<string?>("--labels") { Description = "(H,W) integer label map; unary as unary_from_labels(zero_unsure=False)" };
         var nLabels = new Option<int?>("--n-labels") { Description = "Number of labels L (with --labels)" };
@@ -77,12 +77,15 @@ internal static class CrfCommand
         return cmd;
     }
 
-    /// <summary>Reads an (H, W, C) uint8 .npy image; image codecs are not in the library yet.</summary>
+    /// <summary>Reads the image: PNG, JPEG or BMP (as RGB), or an (H, W, C) uint8 .npy with any channel count.</summary>
     private static (byte[] Pixels, int Height, int Width, int Channels) ReadImage(string path)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is ".png" or ".jpg" or ".jpeg" or ".bmp")
-            throw new NotSupportedException($"--image {path}: PNG/JPEG/BMP decoding is not available yet; pass the image as a (H,W,3) uint8 .npy");
+        if (ext != ".npy")
+        {
+            var img = Wsss.Core.Imaging.ImageCodecs.Decode(path).ToRgb();
+            return (img.Pixels, img.Height, img.Width, 3);
+        }
         var arr = Npy.Read(path);
         if (arr.DType != NpyDType.UInt8 || arr.Rank != 3 || arr.Shape[0] < 1 || arr.Shape[1] < 1 || arr.Shape[2] < 1)
             throw new ArgumentException($"--image {path}: expected a non-empty (H,W,3) uint8 array, got {arr.DType} ({string.Join(", ", arr.Shape)})");
