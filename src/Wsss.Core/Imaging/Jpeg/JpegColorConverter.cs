@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Wsss.Core.Imaging.Jpeg;
 
@@ -45,13 +46,6 @@ internal static class JpegColorConverter
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<int> Widen(byte* p)
-    {
-        var b = Vector128.CreateScalar(*(ulong*)p).AsByte();
-        return Vector256.WidenLower(Vector128.WidenLower(b).ToVector256Unsafe()).AsInt32();
-    }
-
     private static byte Clamp(int v) => (byte)Math.Clamp(v, 0, 255);
 
     /// <summary>PIL's MULDIV255: round(a·b/255) for bytes.</summary>
@@ -81,10 +75,12 @@ internal static class JpegColorConverter
             byte* c = clamp + 256;
             byte* o = pd;
             int x = 0;
-            if (Vector256.IsHardwareAccelerated && UseVector)
+            if (Avx2.IsSupported && UseVector)
             {
-                // The same fixed-point formulas as the tables, eight pixels per step.
-                int* tmp = stackalloc int[24];
+                // The same fixed-point formulas as the tables, eight pixels per step. Each pixel is packed as
+                // R | G << 8 | B << 16 in a 32-bit lane, compacted to 12 bytes per 128-bit half and stored as two
+                // 16-byte writes; the 4 bytes written past the 24 are overwritten by the next step, so the loop
+                // stops while they would still fall outside dst.
                 var half = Vector256.Create(OneHalf);
                 var center = Vector256.Create(128);
                 var max = Vector256.Create(255);
@@ -92,23 +88,24 @@ internal static class JpegColorConverter
                 var cbB = Vector256.Create(FixCbB);
                 var crG = Vector256.Create(-FixCrG);
                 var cbG = Vector256.Create(-FixCbG);
-                for (; x <= width - 8; x += 8, o += 24)
+                var compact = Vector256.Create(
+                    (byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80,
+                    0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+                int limit = Math.Min(width - 8, (dst.Length - 28) / 3);
+                for (; x <= limit; x += 8, o += 24)
                 {
-                    var yv = Widen(py + x);
-                    var cbv = Widen(pcb + x) - center;
-                    var crv = Widen(pcr + x) - center;
+                    var yv = Avx2.ConvertToVector256Int32(py + x);
+                    var cbv = Avx2.ConvertToVector256Int32(pcb + x) - center;
+                    var crv = Avx2.ConvertToVector256Int32(pcr + x) - center;
                     var rv = yv + (((crv * crR) + half) >> ScaleBits);
                     var gv = yv + (((cbv * cbG) + half + (crv * crG)) >> ScaleBits);
                     var bv = yv + (((cbv * cbB) + half) >> ScaleBits);
-                    Vector256.Min(Vector256.Max(rv, Vector256<int>.Zero), max).Store(tmp);
-                    Vector256.Min(Vector256.Max(gv, Vector256<int>.Zero), max).Store(tmp + 8);
-                    Vector256.Min(Vector256.Max(bv, Vector256<int>.Zero), max).Store(tmp + 16);
-                    for (int i = 0; i < 8; i++)
-                    {
-                        o[3 * i] = (byte)tmp[i];
-                        o[(3 * i) + 1] = (byte)tmp[8 + i];
-                        o[(3 * i) + 2] = (byte)tmp[16 + i];
-                    }
+                    rv = Vector256.Min(Vector256.Max(rv, Vector256<int>.Zero), max);
+                    gv = Vector256.Min(Vector256.Max(gv, Vector256<int>.Zero), max);
+                    bv = Vector256.Min(Vector256.Max(bv, Vector256<int>.Zero), max);
+                    var packed = Avx2.Shuffle((rv | (gv << 8) | (bv << 16)).AsByte(), compact);
+                    packed.GetLower().Store(o);
+                    packed.GetUpper().Store(o + 12);
                 }
             }
             for (; x < width; x++, o += 3)

@@ -56,6 +56,7 @@ internal sealed partial class JpegDecoderCore
                     done++;
                     if (_restartInterval > 0 && done % _restartInterval == 0 && done < total) Restart(comps);
                 }
+                Volatile.Write(ref _progress[ProgressSlot], my + 1);
             }
         }
         _bits = 0;
@@ -85,17 +86,40 @@ internal sealed partial class JpegDecoderCore
 
     private void DecodeBaseline(JpegComponent c, Span<short> block)
     {
-        // Hot loop: the bit buffer lives in locals and is written back around refills.
+        // Hot loop: the bit buffer and read position live in locals and are written back around slow refills.
         ref byte zz = ref MemoryMarshal.GetReference(ZigZag);
         ref short blk = ref MemoryMarshal.GetReference(block[..64]);
+        Unsafe.InitBlockUnaligned(ref Unsafe.As<short, byte>(ref blk), 0, 64 * sizeof(short));
         var dcTable = c.DcTable!;
         var ac = c.AcTable!;
         ref ushort dcLookup = ref MemoryMarshal.GetArrayDataReference(dcTable.Lookup);
         ref ushort acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
+        ref int acFast = ref MemoryMarshal.GetArrayDataReference(ac.AcFast);
+        ref byte data = ref MemoryMarshal.GetArrayDataReference(_data);
         ulong bits = _bits;
         int count = _bitCount;
+        int pos = _pos;
+        // Refills may read 8 bytes at pos only up to here (and not at all once a marker or the end is reached).
+        int fastEnd = _hitMarker || _hitEnd ? -1 : _length - 8;
 
-        if (count < 32) { _bits = bits; _bitCount = count; Fill(); bits = _bits; count = _bitCount; }
+        if (count < 32)
+        {
+            ulong w;
+            if (pos <= fastEnd && (w = PeekWord(ref data, pos)) != 0)
+            {
+                int n = (63 - count) >> 3;
+                bits |= (w >> (64 - (8 * n))) << (64 - count - (8 * n));
+                count += 8 * n;
+                pos += n;
+            }
+            else
+            {
+                _bits = bits; _bitCount = count; _pos = pos;
+                Fill();
+                bits = _bits; count = _bitCount; pos = _pos;
+                fastEnd = _hitMarker || _hitEnd ? -1 : _length - 8;
+            }
+        }
         int entry = Unsafe.Add(ref dcLookup, (int)(bits >> (64 - JpegHuffmanTable.LookupBits)));
         int t;
         if (entry != 0)
@@ -107,14 +131,14 @@ internal sealed partial class JpegDecoderCore
         }
         else
         {
-            _bits = bits; _bitCount = count;
+            _bits = bits; _bitCount = count; _pos = pos;
             t = DecodeHuffmanSlow(dcTable);
-            bits = _bits; count = _bitCount;
+            bits = _bits; count = _bitCount; pos = _pos;
         }
         if (t != 0)
         {
             if (t > 16) JpegThrowHelper.ThrowInvalid(_name, $"DC magnitude category {t} exceeds 16 bits");
-            if (count < 16) { _bits = bits; _bitCount = count; Fill(); bits = _bits; count = _bitCount; }
+            if (count < 16) { _bits = bits; _bitCount = count; _pos = pos; Fill(); bits = _bits; count = _bitCount; pos = _pos; fastEnd = _hitMarker || _hitEnd ? -1 : _length - 8; }
             int v = (int)(bits >> (64 - t));
             bits <<= t;
             count -= t;
@@ -124,9 +148,37 @@ internal sealed partial class JpegDecoderCore
 
         for (int k = 1; k < 64; k++)
         {
-            if (count < 32) { _bits = bits; _bitCount = count; Fill(); bits = _bits; count = _bitCount; }
+            if (count < 32)
+            {
+                ulong w;
+                if (pos <= fastEnd && (w = PeekWord(ref data, pos)) != 0)
+                {
+                    int n = (63 - count) >> 3;
+                    bits |= (w >> (64 - (8 * n))) << (64 - count - (8 * n));
+                    count += 8 * n;
+                    pos += n;
+                }
+                else
+                {
+                    _bits = bits; _bitCount = count; _pos = pos;
+                    Fill();
+                    bits = _bits; count = _bitCount; pos = _pos;
+                    fastEnd = _hitMarker || _hitEnd ? -1 : _length - 8;
+                }
+            }
+            int index = (int)(bits >> (64 - JpegHuffmanTable.LookupBits));
+            int fast = Unsafe.Add(ref acFast, index);
+            if (fast != 0)
+            {
+                k += (fast >> 4) & 15;
+                int len = fast & 15;
+                bits <<= len;
+                count -= len;
+                Unsafe.Add(ref blk, Unsafe.Add(ref zz, k)) = unchecked((short)(fast >> 16));
+                continue;
+            }
             int rs;
-            entry = Unsafe.Add(ref acLookup, (int)(bits >> (64 - JpegHuffmanTable.LookupBits)));
+            entry = Unsafe.Add(ref acLookup, index);
             if (entry != 0)
             {
                 int len = entry >> 8;
@@ -136,10 +188,10 @@ internal sealed partial class JpegDecoderCore
             }
             else
             {
-                _bits = bits; _bitCount = count;
+                _bits = bits; _bitCount = count; _pos = pos;
                 rs = DecodeHuffmanSlow(ac);
-                bits = _bits; count = _bitCount;
-                if (count < 16) { Fill(); bits = _bits; count = _bitCount; }
+                bits = _bits; count = _bitCount; pos = _pos;
+                if (count < 16) { _bits = bits; _bitCount = count; _pos = pos; Fill(); bits = _bits; count = _bitCount; pos = _pos; fastEnd = _hitMarker || _hitEnd ? -1 : _length - 8; }
             }
             int r = rs >> 4, s = rs & 15;
             if (s != 0)
@@ -158,7 +210,18 @@ internal sealed partial class JpegDecoderCore
         }
         _bits = bits;
         _bitCount = count;
+        _pos = pos;
         if (count < _fakeBits) ConsumedFill();
+    }
+
+    /// <summary>The eight bytes at <paramref name="pos"/>, big-endian, or 0 when one of them is 0xFF (stuffing or a marker).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PeekWord(ref byte data, int pos)
+    {
+        ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, pos));
+        if (BitConverter.IsLittleEndian) w = BinaryPrimitives.ReverseEndianness(w);
+        ulong inv = ~w;
+        return ((inv - 0x0101010101010101UL) & ~inv & 0x8080808080808080UL) == 0 ? w : 0;
     }
 
     private void DecodeAcFirst(JpegComponent c, Span<short> block, int ss, int se, int al)

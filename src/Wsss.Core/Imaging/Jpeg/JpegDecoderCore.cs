@@ -39,6 +39,17 @@ internal sealed partial class JpegDecoderCore
     private int _fillBytes;
     private int _eobRun;
 
+    // Pipelined inverse transform (see StartPipelinedTransform).
+    private Plane[]? _planes;
+    private Task? _idctTask;
+
+    /// <summary>MCU rows decoded so far, in slot <see cref="ProgressSlot"/>, a cache line away from anything else.</summary>
+    private readonly int[] _progress = new int[2 * ProgressSlot];
+    private const int ProgressSlot = 16;
+    private int _scanCount;
+    private byte[]? _pixels;
+    private JpegColorSpace _pipelineSpace;
+
     public JpegDecoderCore(byte[] data, int length, string? name)
     {
         _data = data;
@@ -55,12 +66,7 @@ internal sealed partial class JpegDecoderCore
         }
         finally
         {
-            foreach (var c in _components)
-            {
-                if (c is null) continue; // frame header rejected half-way
-                if (c.Coefficients.Length > 0) ArrayPool<short>.Shared.Return(c.Coefficients);
-                c.Coefficients = [];
-            }
+            ReleaseBuffers();
         }
     }
 
@@ -284,7 +290,9 @@ internal sealed partial class JpegDecoderCore
             c.BlocksPerColumn = _mcusPerColumn * c.V;
             int count = c.BlocksPerLine * c.BlocksPerColumn * 64;
             c.Coefficients = ArrayPool<short>.Shared.Rent(count);
-            Array.Clear(c.Coefficients, 0, count);
+            // Sequential scans zero each block as they decode it (as libjpeg does); components that no scan
+            // names are cleared in AllocatePlanes.
+            if (progressive) Array.Clear(c.Coefficients, 0, count);
         }
         _progressive = progressive;
         _frameSeen = true;
@@ -343,7 +351,18 @@ internal sealed partial class JpegDecoderCore
             c.DcPredictor = 0;
         }
 
-        DecodeScan(comps, ss, se, ah, al);
+        _scanCount++;
+        bool pipeline = _scanCount == 1 && !_progressive && ns > 1 && ns == _components.Length && UseParallel();
+        if (pipeline) StartPipelinedTransform();
+        try
+        {
+            DecodeScan(comps, ss, se, ah, al);
+        }
+        finally
+        {
+            // Lets the transform run to its end even when the scan failed, so that it can be awaited.
+            if (pipeline) Volatile.Write(ref _progress[ProgressSlot], int.MaxValue);
+        }
         _anyScan = true;
     }
 }
