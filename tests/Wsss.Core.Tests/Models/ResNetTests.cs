@@ -1,0 +1,99 @@
+using Wsss.Core.IO;
+using Wsss.Core.Models;
+using Wsss.Core.Nn;
+using Wsss.Core.Tensors;
+
+namespace Wsss.Core.Tests.Models;
+
+/// <summary>ResNet against torchvision 0.14 (Fixtures/resnet/make_resnet_fixtures.py: same formula weights, eval mode).</summary>
+public class ResNetTests
+{
+    /// <summary>The fixture script's formula, over the state dict in PyTorch's order (num_batches_tracked skipped).</summary>
+    private static void SetFormulaWeights(Module m)
+    {
+        int j = 0;
+        foreach (var (name, t) in m.StateDict())
+        {
+            if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
+            var d = t.Data;
+            for (int i = 0; i < d.Length; i++)
+            {
+                double s = Math.Sin(0.37 * i + 0.11 * j);
+                double v = t.Rank >= 2 ? 1.4 / Math.Sqrt(t.Numel / t.Size(0)) * s
+                    : name.EndsWith("running_var", StringComparison.Ordinal) ? 1 + 0.5 * s * s
+                    : (name.Contains(".bn", StringComparison.Ordinal) || name.StartsWith("bn", StringComparison.Ordinal) || name.Contains("downsample.1", StringComparison.Ordinal))
+                        ? (name.EndsWith("weight", StringComparison.Ordinal) ? 1 + 0.1 * s : 0.1 * s)
+                        : 0.1 * s;
+                d[i] = (float)v;
+            }
+            j++;
+        }
+    }
+
+    private static void AssertKeysMatchTorchvision(Module m, string keysFile)
+    {
+        var expected = File.ReadAllLines(TestUtil.FixturePath("resnet", keysFile)).Where(l => l.Length > 0).ToArray();
+        var actual = m.StateDict().Select(kv => (kv.Key + " " + string.Join(' ', kv.Value.Shape)).TrimEnd()).ToArray();
+        Assert.That(actual, Is.EqualTo(expected.Select(l => l.TrimEnd()).ToArray()));
+    }
+
+    private static void AssertNormClose(Tensor actual, Tensor expected, double tolerance)
+    {
+        Assert.That(actual.Shape, Is.EqualTo(expected.Shape));
+        double diff = 0, norm = 0, worst = 0;
+        for (int i = 0; i < actual.Numel; i++)
+        {
+            double e = expected.Data[i], d = actual.Data[i] - e;
+            diff += d * d;
+            norm += e * e;
+            worst = Math.Max(worst, Math.Abs(d));
+        }
+        TestContext.Out.WriteLine($"relative L2 error {Math.Sqrt(diff / norm):E2}, max abs error {worst:E2}");
+        Assert.That(Math.Sqrt(diff / norm), Is.LessThanOrEqualTo(tolerance));
+        Assert.That(norm, Is.GreaterThan(1e-6), "the output must not vanish");
+    }
+
+    [Test]
+    public void ResNet18MatchesTorchvision()
+    {
+        var net = ResNet.ResNet18(new ResNetOptions { NumClasses = 10 });
+        AssertKeysMatchTorchvision(net, "resnet18_c10_keys.txt");
+        SetFormulaWeights(net);
+        net.Eval();
+        var f = TensorFiles.LoadNpz(TestUtil.FixturePath("resnet", "resnet18_c10.npz"));
+        using var noGrad = Autograd.NoGrad();
+        var y = net.Forward(f["x"]);
+        AssertNormClose(y, f["out"], 1e-4);
+        TestUtil.AssertClose(y.Data, f["out"].Data, 1e-4, 1e-4, "logits");
+    }
+
+    [Test]
+    public void ResNet50WithIrnStridesMatchesTorchvision()
+    {
+        var net = ResNet.ResNet50(ResNetOptions.Irn);
+        AssertKeysMatchTorchvision(net, "resnet50_irn_keys.txt");
+        SetFormulaWeights(net);
+        net.Eval();
+        var f = TensorFiles.LoadNpz(TestUtil.FixturePath("resnet", "resnet50_irn.npz"));
+        using var noGrad = Autograd.NoGrad();
+        var y = net.Forward(f["x"]);
+        Assert.That(y.Shape, Is.EqualTo(new[] { 1, 2048, 4, 3 }), "output stride 16");
+        AssertNormClose(y, f["out"], 1e-4);
+    }
+
+    [Test]
+    public void StagesFrozenBatchNormAndBadInput()
+    {
+        var net = ResNet.ResNet18(new ResNetOptions { NumClasses = 0, Dilations = (1, 2), Strides = (2, 2, 2, 1) }, new Generator(1));
+        var stages = net.ForwardStages(TestUtil.Rand(2, 1, 3, 64, 64));
+        Assert.That(stages.Select(s => s.Shape[1]), Is.EqualTo(new[] { 64, 64, 128, 256, 512 }));
+        Assert.That(stages[^1].Shape, Is.EqualTo(new[] { 1, 512, 4, 4 }));
+        net.FreezeBatchNorm();
+        Assert.That(net.Parameters().Count(p => !p.RequiresGrad), Is.EqualTo(net.NamedParameters().Count(p => p.Name.Contains("bn") || p.Name.Contains("downsample.1"))));
+        Assert.That(Assert.Throws<ArgumentException>(() => net.Forward(Tensor.Zeros(1, 3, 16, 16)))!.Message, Does.Contain("stride"));
+        Assert.That(Assert.Throws<ArgumentException>(() => net.Forward(Tensor.Zeros(1, 1, 64, 64)))!.ParamName, Is.EqualTo("input"));
+        Assert.That(ResNet.ResNet50().ParameterCount(), Is.EqualTo(25_557_032), "torchvision resnet50");
+        Assert.That(ResNet.ResNet18().ParameterCount(), Is.EqualTo(11_689_512), "torchvision resnet18");
+        Assert.That(ResNet.ResNet34().ParameterCount(), Is.EqualTo(21_797_672), "torchvision resnet34");
+    }
+}
