@@ -1,0 +1,45 @@
+"""Small PyTorch checkpoints for Wsss.Core's .pth reader (Debian python3-torch 1.13). Run with /usr/bin/python3.
+small_state.pth:  torch.save(model.state_dict()) of a tiny conv/bn/linear model (float32 + int64 num_batches_tracked)
+mixed.pth:        an OrderedDict with float16, bfloat16, float64, int32, bool tensors, a non-contiguous (transposed)
+                  tensor and a tensor that is a view at an offset into a shared storage
+small_state.npz / mixed.npz: the same tensors as float32 (bool/int as float) for comparison
+not_tensors.pth:  a pickled dict holding a plain Python object (must be rejected)
+legacy_zip_name.pth: small_state saved under another archive folder name
+"""
+import collections
+import os
+
+import numpy as np
+import torch
+
+OUT = os.path.dirname(os.path.abspath(__file__))
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+model[1].running_mean.uniform_()
+model[1].num_batches_tracked += 7
+sd = model.state_dict()
+torch.save(sd, os.path.join(OUT, "small_state.pth"))
+np.savez(os.path.join(OUT, "small_state.npz"), **{k: v.float().numpy() for k, v in sd.items()})
+
+base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+mixed = collections.OrderedDict()
+mixed["half"] = torch.randn(3, 5).half()
+mixed["bfloat"] = torch.randn(2, 3).bfloat16()
+mixed["double"] = torch.randn(4).double()
+mixed["int"] = torch.arange(-3, 3, dtype=torch.int32).reshape(2, 3)
+mixed["flags"] = torch.tensor([True, False, True])
+mixed["transposed"] = base.t()
+mixed["view"] = base[1:3, 2:5]
+mixed["scalar"] = torch.tensor(2.5)
+torch.save(mixed, os.path.join(OUT, "mixed.pth"))
+np.savez(os.path.join(OUT, "mixed.npz"), **{k: v.float().contiguous().numpy() for k, v in mixed.items()})
+
+
+class Payload:
+    def __init__(self):
+        self.x = 1
+
+
+torch.save({"weight": torch.zeros(2), "evil": Payload()}, os.path.join(OUT, "not_tensors.pth"))
+torch.save(sd, os.path.join(OUT, "legacy_zip_name.pth"), _use_new_zipfile_serialization=True)
+print("ok")
