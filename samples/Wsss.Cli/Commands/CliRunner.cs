@@ -13,6 +13,7 @@ internal static class CliRunner
         }
         catch (Exception e)
         {
+            while (e is AggregateException { InnerExceptions.Count: > 0 } agg) e = agg.InnerExceptions[0];
             Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }

@@ -119,14 +119,22 @@ public sealed class VocDataset : IWeakDataset
         var ids = Enumerable.Range(0, count).Select(i => $"synth_{i:D6}").ToArray();
         var tagLines = new string[count];
         int done = 0;
-        Parallel.For(0, count, i =>
+        try
         {
-            var scene = scenes.Generate(i);
-            Imaging.Png.PngEncoder.Write(Path.Combine(root, "JPEGImages", ids[i] + ".png"), scene.Image);
-            Imaging.Png.PngEncoder.WriteLabels(Path.Combine(root, "SegmentationClass", ids[i] + ".png"), scene.Labels);
-            tagLines[i] = string.Join(' ', new[] { ids[i] }.Concat(scene.PresentClasses.Select(c => c.ToString(CultureInfo.InvariantCulture))));
-            progress?.Report(Interlocked.Increment(ref done));
-        });
+            Parallel.For(0, count, i =>
+            {
+                var scene = scenes.Generate(i);
+                Imaging.Png.PngEncoder.Write(Path.Combine(root, "JPEGImages", ids[i] + ".png"), scene.Image);
+                Imaging.Png.PngEncoder.WriteLabels(Path.Combine(root, "SegmentationClass", ids[i] + ".png"), scene.Labels);
+                tagLines[i] = string.Join(' ', new[] { ids[i] }.Concat(scene.PresentClasses.Select(c => c.ToString(CultureInfo.InvariantCulture))));
+                progress?.Report(Interlocked.Increment(ref done));
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
         IO.AtomicFile.Write(Path.Combine(root, "cls_labels.txt"), s => WriteLines(s, tagLines));
         IO.AtomicFile.Write(Path.Combine(root, "classes.txt"), s => WriteLines(s, scenes.ClassNames));
         IO.AtomicFile.Write(Path.Combine(root, "ImageSets", "Segmentation", "train.txt"), s => WriteLines(s, ids.Take(trainCount)));

@@ -70,13 +70,22 @@ public sealed class WeakBatchLoader
     private WeakBatch Load(int[] idx, int epoch)
     {
         var items = new (ImageBuffer Image, LabelMap? Labels, IReadOnlyList<int> Tags)[idx.Length];
-        Parallel.For(0, idx.Length, k =>
+        try
         {
-            int i = idx[k];
-            var g = new Generator(Seed * 0xD1B54A32D192ED03UL + (ulong)epoch * 1_000_003UL + (ulong)i);
-            var (img, lab) = _transform(_dataset.LoadImage(i), WithLabels ? _dataset.LoadLabels(i) : null, g);
-            items[k] = (img, lab, _dataset.Tags(i));
-        });
+            Parallel.For(0, idx.Length, k =>
+            {
+                int i = idx[k];
+                var g = new Generator(Seed * 0xD1B54A32D192ED03UL + (ulong)epoch * 1_000_003UL + (ulong)i);
+                var (img, lab) = _transform(_dataset.LoadImage(i), WithLabels ? _dataset.LoadLabels(i) : null, g);
+                items[k] = (img, lab, _dataset.Tags(i));
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface the first failure itself (e.g. the decoder's InvalidDataException naming the file).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
         int w = items[0].Image.Width, h = items[0].Image.Height;
         foreach (var it in items)
             if (it.Image.Width != w || it.Image.Height != h)

@@ -69,4 +69,24 @@ public class LoaderTests
             if (Directory.Exists(root)) Directory.Delete(root, true);
         }
     }
+
+    [Test]
+    public void ACorruptImageSurfacesAsTheDecodersErrorNamingTheFile()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"wsss-loader-bad-{Guid.NewGuid():N}");
+        try
+        {
+            var scenes = new SyntheticScenes(new SyntheticSceneOptions { Size = 32, Classes = 2, Seed = 1 });
+            VocDataset.WriteSynthetic(root, scenes, count: 4, trainCount: 4);
+            string victim = Path.Combine(root, "JPEGImages", "synth_000002.png");
+            File.WriteAllBytes(victim, File.ReadAllBytes(victim)[..40]);
+            var loader = new WeakBatchLoader(new VocDataset(root), 4, (img, lab, g) => (img, lab), shuffle: false);
+            var ex = Assert.Throws<InvalidDataException>(() => loader.Epoch(0).ToList());
+            Assert.That(ex!.Message, Does.Contain("synth_000002.png"));
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, true);
+        }
+    }
 }
