@@ -9,7 +9,7 @@ namespace Wsss.Core.Models;
 /// Conv3×3(K) head (mask logits), f_x in a Conv3×3(3K) head viewed as (K, 3, H, W) under a sigmoid (image-lets).
 /// </summary>
 /// <remarks>Children: <c>encoder</c>, <c>image_decoder</c>, <c>mask_decoder</c>, <c>image_head</c>, <c>mask_head</c>.</remarks>
-public sealed class DecompositionUNet : Module<Tensor, DecompositionOutput>
+public sealed class DecompositionUNet : Module<Tensor, DecompositionOutput>, ISegmentationModel
 {
     /// <summary>Creates the pair for <paramref name="classes"/> mask-lets (K; the last one is background).</summary>
     /// <param name="classes">K ≥ 2.</param>
@@ -57,12 +57,18 @@ public sealed class DecompositionUNet : Module<Tensor, DecompositionOutput>
     /// <summary>Parameters of f_x alone (its decoder and head).</summary>
     public long ImageDecoderParameterCount => ImageDecoder.ParameterCount() + ImageHead.ParameterCount();
 
+    /// <summary>Same as <see cref="Classes"/>.</summary>
+    public int NumClasses => Classes;
+
+    /// <summary>The masklets softmax(f_m(x)) (N, K, H, W); the last channel is background.</summary>
+    public Tensor PredictScores(Tensor images) => Call(images).Masklets();
+
     /// <inheritdoc />
     public override DecompositionOutput Forward(Tensor input)
     {
-        var features = Encoder.Forward(input);
-        var maskLogits = MaskHead.Forward(MaskDecoder.Forward(features));
-        var img = ImageHead.Forward(ImageDecoder.Forward(features));
+        var features = Encoder.Call(input);
+        var maskLogits = MaskHead.Call(MaskDecoder.Call(features));
+        var img = ImageHead.Call(ImageDecoder.Call(features));
         int b = input.Size(0), h = input.Size(2), w = input.Size(3);
         var imagelets = img.Reshape(b, Classes, 3, h, w).Sigmoid();
         return new DecompositionOutput(maskLogits, imagelets);

@@ -68,20 +68,44 @@ public sealed class ResNet : Module<Tensor, Tensor>
         return this;
     }
 
-    /// <summary>The outputs of the stem (after the max pool) and of layer1 … layer4.</summary>
-    public IReadOnlyList<Tensor> ForwardStages(Tensor input)
+    /// <summary>The smallest input side the strides allow (every stage keeps at least one pixel): 32 for torchvision's layout, 16 for IRNet's.</summary>
+    public int MinInputSize
+    {
+        get
+        {
+            var (s1, s2, s3, s4) = Options.Strides;
+            return s1 * 2 * s2 * s3 * s4;
+        }
+    }
+
+    /// <summary>The residual stage <c>layer1</c> … <c>layer4</c> (<paramref name="index"/> 1 to 4, as torchvision's names).</summary>
+    public Sequential Layer(int index)
+    {
+        if (index < 1 || index > 4) throw new ArgumentOutOfRangeException(nameof(index), index, "layer index must be 1, 2, 3 or 4");
+        return _layers[index - 1];
+    }
+
+    /// <summary>conv1 → bn1 → ReLU → 3x3 max pool (stride 2), after checking that <paramref name="input"/> is (N, 3, H, W) and not smaller than <see cref="MinInputSize"/>.</summary>
+    public Tensor ForwardStem(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank != 4 || input.Size(1) != 3)
             throw new ArgumentException($"ResNet expects (N, 3, H, W) input, got {Tensor.ShapeString(input.ShapeSpan)}", nameof(input));
-        if (input.Size(2) < 32 || input.Size(3) < 32)
-            throw new ArgumentException($"the input {input.Size(2)}x{input.Size(3)} is smaller than the network's stride (32x32 at least)", nameof(input));
+        int min = MinInputSize;
+        if (input.Size(2) < min || input.Size(3) < min)
+            throw new ArgumentException($"the input {input.Size(2)}x{input.Size(3)} is smaller than the network's stride ({min}x{min} at least)", nameof(input));
+        return Functional.MaxPool2d(_bn1.Call(_conv1.Call(input)).Relu(), 3, 2, 1);
+    }
+
+    /// <summary>The outputs of the stem (after the max pool) and of layer1 … layer4.</summary>
+    public IReadOnlyList<Tensor> ForwardStages(Tensor input)
+    {
         var stages = new List<Tensor>(5);
-        var x = Functional.MaxPool2d(_bn1.Forward(_conv1.Forward(input)).Relu(), 3, 2, 1);
+        var x = ForwardStem(input);
         stages.Add(x);
         foreach (var layer in _layers)
         {
-            x = layer.Forward(x);
+            x = layer.Call(x);
             stages.Add(x);
         }
         return stages;
@@ -92,6 +116,6 @@ public sealed class ResNet : Module<Tensor, Tensor>
     {
         var features = ForwardStages(input)[^1];
         if (_fc is null) return features;
-        return _fc.Forward(features.Mean(new[] { 2, 3 }));
+        return _fc.Call(features.Mean(new[] { 2, 3 }));
     }
 }

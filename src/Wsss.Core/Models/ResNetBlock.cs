@@ -50,10 +50,10 @@ public sealed class ResNetBlock : Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        var x = _bn1.Forward(_conv1.Forward(input)).Relu();
-        x = _bn2.Forward(_conv2.Forward(x));
-        if (_conv3 is not null) x = _bn3!.Forward(_conv3.Forward(x.Relu()));
-        var identity = _downsample is null ? input : _downsample.Forward(input);
+        var x = _bn1.Call(_conv1.Call(input)).Relu();
+        x = _bn2.Call(_conv2.Call(x));
+        if (_conv3 is not null) x = _bn3!.Call(_conv3.Call(x.Relu()));
+        var identity = _downsample is null ? input : _downsample.Call(input);
         return (x + identity).Relu();
     }
 }

@@ -58,16 +58,16 @@ public sealed class UNetDecoder : Module<UNetFeatures, Tensor>
             var skip = input.Skips[3 - b];
             if (Layout == UNetLayout.Paper)
             {
-                x = _convs[2 * b].Forward(Tensor.Cat(new[] { x, skip }, 1)).LeakyRelu(NegativeSlope);
-                x = _convs[2 * b + 1].Forward(Up(x)).LeakyRelu(NegativeSlope);
+                x = _convs[2 * b].Call(Tensor.Cat(new[] { x, skip }, 1)).LeakyRelu(NegativeSlope);
+                x = _convs[2 * b + 1].Call(Up(x)).LeakyRelu(NegativeSlope);
             }
             else
             {
-                x = _convs[2 * b].Forward(Tensor.Cat(new[] { Up(x), skip }, 1)).LeakyRelu(NegativeSlope);
-                x = _convs[2 * b + 1].Forward(x).LeakyRelu(NegativeSlope);
+                x = _convs[2 * b].Call(Tensor.Cat(new[] { Up(x), skip }, 1)).LeakyRelu(NegativeSlope);
+                x = _convs[2 * b + 1].Call(x).LeakyRelu(NegativeSlope);
             }
         }
-        if (Layout == UNetLayout.Paper) x = _convs[8].Forward(x).LeakyRelu(NegativeSlope);
+        if (Layout == UNetLayout.Paper) x = _convs[8].Call(x).LeakyRelu(NegativeSlope);
         return x;
     }
 }

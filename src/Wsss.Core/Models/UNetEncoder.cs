@@ -50,13 +50,13 @@ public sealed class UNetEncoder : Module<Tensor, UNetFeatures>
         var x = input;
         for (int b = 0; b < 4; b++)
         {
-            x = _convs[2 * b].Forward(x).LeakyRelu(NegativeSlope);
-            x = _convs[2 * b + 1].Forward(x).LeakyRelu(NegativeSlope);
+            x = _convs[2 * b].Call(x).LeakyRelu(NegativeSlope);
+            x = _convs[2 * b + 1].Call(x).LeakyRelu(NegativeSlope);
             if (Layout == UNetLayout.Reference) skips.Add(x);
             x = Functional.MaxPool2d(x, 2);
             if (Layout == UNetLayout.Paper) skips.Add(x);
         }
-        for (int i = 8; i < _convs.Count; i++) x = _convs[i].Forward(x).LeakyRelu(NegativeSlope);
+        for (int i = 8; i < _convs.Count; i++) x = _convs[i].Call(x).LeakyRelu(NegativeSlope);
         return new UNetFeatures(x, skips);
     }
 }

@@ -172,9 +172,46 @@ public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IRea
 /// <typeparam name="TOut">Output type.</typeparam>
 public abstract class Module<TIn, TOut> : Module
 {
-    /// <summary>The forward computation.</summary>
+    private ForwardHook<TIn, TOut>[] _hooks = Array.Empty<ForwardHook<TIn, TOut>>();
+
+    /// <summary>The forward computation (hooks do not run; containers call their children through <see cref="Call"/>).</summary>
     public abstract TOut Forward(TIn input);
 
-    /// <summary>Same as <see cref="Forward"/>.</summary>
-    public TOut Call(TIn input) => Forward(input);
+    /// <summary>Runs <see cref="Forward"/>, then every forward hook in registration order, each seeing (and able to replace) the output.</summary>
+    /// <remarks>torch.nn.Module.__call__.</remarks>
+    public TOut Call(TIn input)
+    {
+        var output = Forward(input);
+        foreach (var hook in Volatile.Read(ref _hooks)) output = hook(this, input, output);
+        return output;
+    }
+
+    /// <summary>
+    /// Registers a hook that runs after every <see cref="Call"/> of this module; its return value replaces the output
+    /// (return the output unchanged to only observe it). Dispose the handle to remove the hook.
+    /// </summary>
+    /// <remarks>torch.nn.Module.register_forward_hook. The library's containers and networks call their children
+    /// through <see cref="Call"/>, so hooks fire on any layer of them.</remarks>
+    public IDisposable RegisterForwardHook(ForwardHook<TIn, TOut> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        lock (this) _hooks = [.. _hooks, hook];
+        return new HookHandle(this, hook);
+    }
+
+    private sealed class HookHandle(Module<TIn, TOut> owner, ForwardHook<TIn, TOut> hook) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (owner) owner._hooks = owner._hooks.Where(h => !ReferenceEquals(h, hook)).ToArray();
+        }
+    }
 }
+
+/// <summary>A forward hook: sees the module, its input and its output, and returns the output to pass on.</summary>
+/// <typeparam name="TIn">Input type of the module.</typeparam>
+/// <typeparam name="TOut">Output type of the module.</typeparam>
+public delegate TOut ForwardHook<TIn, TOut>(Module<TIn, TOut> module, TIn input, TOut output);

@@ -34,7 +34,7 @@ public sealed class Sequential : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var l in _layers) x = l.Forward(x);
+        foreach (var l in _layers) x = l.Call(x);
         return x;
     }
 }

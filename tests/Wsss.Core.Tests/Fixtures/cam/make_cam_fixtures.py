@@ -1,0 +1,227 @@
+"""Reference CAM procedures for Wsss.Core's Cam namespace. Run with /usr/bin/python3 (Debian torch 1.13, torchvision 0.14,
+Pillow 9.4).
+
+The networks are torchvision's with formula weights (as ../resnet/make_resnet_fixtures.py: the j-th state-dict entry,
+flat index i, s = sin(0.37 i + 0.11 j); conv/fc 1.4/sqrt(fan_in)·s, BN weight 1 + 0.1 s, BN bias/running_mean 0.1 s,
+running_var 1 + 0.5 s^2), evaluated with BatchNorm on its running statistics. The procedures below are written from the
+descriptions of jiwoon-ahn/irn (net/resnet50_cam.py, step/make_cam.py, misc/imutils.py) and jiwoon-ahn/psa (infer_cls.py).
+
+Writes:
+  irn_cam.npz   image (H, W, 3) uint8 crop of msrc_mini/JPEGImages/12_8_s.jpg, label (20,), logits (1, 20) of the CAM
+                net on the normalised image, loss (multilabel soft margin), grad_classifier (20, 2048, 1, 1),
+                grad_layer3_bn1 (256,) (layer3.0.bn1.weight), keys, strided (K, h4, w4), high_res (K, H, W)
+  psa_cam.npz   keys, cams (K, H, W): psa's infer_cls procedure with the same network
+  grad_cam.npz  x (2, 3, 96, 80), classes, layer4 (2, 2, 3, 3), layer3 (2, 2, 6, 5): Grad-CAM of a ResNet-18 (10 classes)
+  classifier_g.npz  x (2, 3, 64, 64), targets (2, 1), probs (2, 1), loss: ResNet-18 with fc = Linear(512, 1) + sigmoid
+"""
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+from PIL import Image
+
+OUT = os.path.dirname(os.path.abspath(__file__))
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+SCALES = (1.0, 0.5, 1.5, 2.0)
+
+
+def set_weights(model):
+    j = 0
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if name.endswith("num_batches_tracked"):
+                continue
+            i = torch.arange(t.numel(), dtype=torch.float64)
+            s = torch.sin(0.37 * i + 0.11 * j)
+            if t.dim() >= 2:
+                v = 1.4 / math.sqrt(t[0].numel()) * s
+            elif name.endswith("running_var"):
+                v = 1 + 0.5 * s * s
+            elif ".bn" in name or name.startswith("bn") or "downsample.1" in name:
+                v = (1 + 0.1 * s) if name.endswith("weight") else 0.1 * s
+            else:
+                v = 0.1 * s
+            t.copy_(v.reshape(t.shape).to(t.dtype))
+            j += 1
+
+
+class CamNet(torch.nn.Module):
+    """IRNet's resnet50_cam.Net with the canonical key names (resnet50.*, classifier.weight)."""
+
+    def __init__(self):
+        super().__init__()
+        m = torchvision.models.resnet50()
+        m.layer4[0].conv2.stride = (1, 1)
+        m.layer4[0].downsample[0].stride = (1, 1)
+        del m.fc
+        self.resnet50 = m
+        self.classifier = torch.nn.Conv2d(2048, 20, 1, bias=False)
+
+    def features(self, x, detach_low=False):
+        m = self.resnet50
+        x = m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))
+        if detach_low:
+            x = x.detach()
+        return m.layer4(m.layer3(x))
+
+    def forward(self, x):
+        x = self.features(x, detach_low=True)
+        x = x.mean((2, 3), keepdim=True)
+        return self.classifier(x).view(-1, 20)
+
+    def forward_cam(self, x):
+        return F.relu(F.conv2d(self.features(x), self.classifier.weight))
+
+
+def normalize(img):
+    # imutils TorchvisionNormalize / psa Normalize: float64 arithmetic, stored as float32.
+    out = np.empty(img.shape, np.float32)
+    for c in range(3):
+        out[..., c] = (img[..., c] / 255.0 - MEAN[c]) / STD[c]
+    return out
+
+
+def pil_rescale(img, scale):
+    h, w = img.shape[:2]
+    size = (int(np.round(h * scale)), int(np.round(w * scale)))
+    if size[0] == h and size[1] == w:
+        return img
+    return np.asarray(Image.fromarray(img).resize(size[::-1], Image.BICUBIC))
+
+
+def irn_make_cam(net, img, label):
+    h, w = img.shape[:2]
+    strided_size = ((h - 1) // 4 + 1, (w - 1) // 4 + 1)
+    up_size = (((h - 1) // 16 + 1) * 16, ((w - 1) // 16 + 1) * 16)
+    outputs = []
+    for s in SCALES:
+        chw = normalize(pil_rescale(img, s)).transpose(2, 0, 1)
+        pack = torch.from_numpy(np.stack([chw, np.flip(chw, -1)], 0).copy())
+        x = net.forward_cam(pack)
+        outputs.append(x[0] + x[1].flip(-1))
+    strided = torch.sum(torch.stack([F.interpolate(o[None], strided_size, mode="bilinear", align_corners=False)[0] for o in outputs]), 0)
+    high = [F.interpolate(o[:, None], up_size, mode="bilinear", align_corners=False) for o in outputs]
+    high = torch.sum(torch.stack(high, 0), 0)[:, 0, :h, :w]
+    keys = torch.nonzero(torch.from_numpy(label))[:, 0]
+    strided = strided[keys]
+    strided /= F.adaptive_max_pool2d(strided, (1, 1)) + 1e-5
+    high = high[keys]
+    high /= F.adaptive_max_pool2d(high, (1, 1)) + 1e-5
+    return keys.numpy(), strided.numpy(), high.numpy()
+
+
+def psa_infer_cls(net, img, label):
+    h, w = img.shape[:2]
+    pil = Image.fromarray(img)
+    imgs = []
+    for s in SCALES:
+        size = (int(round(w * s)), int(round(h * s)))
+        chw = normalize(np.asarray(pil.resize(size, resample=Image.BICUBIC))).transpose(2, 0, 1)
+        imgs.append(chw)
+        imgs.append(np.flip(chw, -1).copy())
+    cams = []
+    for i, chw in enumerate(imgs):
+        cam = net.forward_cam(torch.from_numpy(chw.copy())[None])
+        cam = F.interpolate(cam, (h, w), mode="bilinear", align_corners=False)[0]
+        cam = cam.numpy() * label.reshape(20, 1, 1)
+        if i % 2 == 1:
+            cam = np.flip(cam, axis=-1)
+        cams.append(cam)
+    sum_cam = np.sum(cams, axis=0)
+    norm_cam = sum_cam / (np.max(sum_cam, (1, 2), keepdims=True) + 1e-5)
+    keys = np.array([i for i in range(20) if label[i] > 1e-5])
+    return keys, norm_cam[keys]
+
+
+def cam_fixtures():
+    img = np.asarray(Image.open(os.path.join(OUT, "..", "msrc_mini", "JPEGImages", "12_8_s.jpg")).convert("RGB"))
+    img = np.ascontiguousarray(img[20:78, 30:105])  # 58 x 75: odd sizes exercise the rounding of every scale
+    label = np.zeros(20, np.float32)
+    label[[3, 7, 9, 13]] = 1  # 3 and 13 are partly active, 9 everywhere, 7 nowhere (its maps stay 0)
+    net = CamNet()
+    set_weights(net)
+    net.eval()
+    for p in net.resnet50.conv1.parameters():
+        p.requires_grad_(False)
+    for p in net.resnet50.bn1.parameters():
+        p.requires_grad_(False)
+    x = torch.from_numpy(normalize(img).transpose(2, 0, 1).copy())[None]
+    logits = net(x)
+    loss = F.multilabel_soft_margin_loss(logits, torch.from_numpy(label)[None])
+    loss.backward()
+    with torch.no_grad():
+        keys, strided, high = irn_make_cam(net, img, label)
+        pkeys, pcams = psa_infer_cls(net, img, label)
+    np.savez_compressed(os.path.join(OUT, "irn_cam.npz"), image=img, label=label, logits=logits.detach().numpy(),
+                        loss=np.float32(loss.item()), grad_classifier=net.classifier.weight.grad.numpy(),
+                        grad_layer3_bn1=net.resnet50.layer3[0].bn1.weight.grad.numpy(),
+                        keys=keys.astype(np.int64), strided=strided, high_res=high)
+    np.savez_compressed(os.path.join(OUT, "psa_cam.npz"), keys=pkeys.astype(np.int64), cams=pcams.astype(np.float32))
+    assert net.resnet50.layer2[0].conv1.weight.grad is None
+    print("irn", strided.shape, high.shape, float(loss), "psa", pcams.shape)
+
+
+def grad_cam_fixture():
+    net = torchvision.models.resnet18(num_classes=10)
+    set_weights(net)
+    net.eval()
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 96, 80)
+    classes = [5, 7]  # class 5 is active at both layers, 7 only at layer3
+    acts = {}
+    hooks = [net.layer4.register_forward_hook(lambda m, i, o: acts.__setitem__("layer4", o)),
+             net.layer3.register_forward_hook(lambda m, i, o: acts.__setitem__("layer3", o))]
+    out = net(x)
+    result = {}
+    for name in ("layer4", "layer3"):
+        a = acts[name]
+        maps = []
+        for c in classes:
+            g = torch.autograd.grad(out[:, c].sum(), a, retain_graph=True)[0]
+            alpha = g.mean((2, 3), keepdim=True)
+            maps.append(F.relu((alpha * a).sum(1)))
+        result[name] = torch.stack(maps, 1).detach().numpy()
+    for h in hooks:
+        h.remove()
+    np.savez_compressed(os.path.join(OUT, "grad_cam.npz"), x=x.numpy(), classes=np.array(classes, np.int64), **result)
+    print("grad-cam", {k: v.shape for k, v in result.items()})
+
+
+class ClassifierG(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.resnet18 = torchvision.models.resnet18()
+        self.resnet18.fc = torch.nn.Linear(512, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.resnet18(x))
+
+
+def classifier_g_fixture():
+    net = ClassifierG()
+    set_weights(net)
+    net.eval()
+    torch.manual_seed(1)
+    x = torch.rand(2, 3, 64, 64)
+    targets = torch.tensor([[1.0], [0.0]])
+    with torch.no_grad():
+        probs = net(x)
+        loss = F.binary_cross_entropy(probs, targets)
+    np.savez_compressed(os.path.join(OUT, "classifier_g.npz"), x=x.numpy(), targets=targets.numpy(), probs=probs.numpy(),
+                        loss=np.float32(loss.item()))
+    print("classifier g", probs.numpy().ravel(), float(loss))
+
+
+def main():
+    torch.set_num_threads(1)
+    cam_fixtures()
+    grad_cam_fixture()
+    classifier_g_fixture()
+
+
+if __name__ == "__main__":
+    main()
