@@ -35,7 +35,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
             var layer = new Sequential();
             for (int b = 0; b < blocks[l]; b++)
             {
-                var block = new ResNetBlock(inChannels, planes[l], b == 0 ? strides[l] : 1, dilations[l], bottleneck, generator);
+                // torchvision's _make_layer: a layer's first block keeps the previous layer's dilation.
+                var block = new ResNetBlock(inChannels, planes[l], b == 0 ? strides[l] : 1, b == 0 && l > 0 ? dilations[l - 1] : dilations[l], bottleneck, generator);
                 layer.Append(block);
                 inChannels = block.OutChannels;
             }
