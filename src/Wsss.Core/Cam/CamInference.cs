@@ -36,21 +36,29 @@ public static class CamInference
         var strided = ((h - 1) / 4 + 1, (w - 1) / 4 + 1);
         var up = (((h - 1) / 16 + 1) * 16, ((w - 1) / 16 + 1) * 16);
         using var noGrad = Autograd.NoGrad();
+        using var scope = TensorScope.Begin();
         Tensor? stridedSum = null, highSum = null;
-        using (var scope = TensorScope.Begin())
+        foreach (double s in scales)
         {
-            foreach (double s in scales)
-            {
-                var cam = ScaleCam(model, image, s, flip);                                       // (1, C, h_s, w_s)
-                var a = Functional.Interpolate(cam, size: strided, mode: InterpolateMode.Bilinear, alignCorners: false);
-                var b = Functional.Interpolate(cam, size: up, mode: InterpolateMode.Bilinear, alignCorners: false);
-                stridedSum = stridedSum is null ? a : stridedSum + a;
-                highSum = highSum is null ? b : highSum + b;
-            }
-            var sKeep = NormalizeByMax(SelectClasses(stridedSum!, keys));
-            var hKeep = NormalizeByMax(SelectClasses(highSum!.Slice(2, 0, h).Slice(3, 0, w), keys));
-            return new IrnCamResult(keys, scope.Keep(sKeep), scope.Keep(hKeep));
+            // One scope per scale: the network's activations go back to the pool before the next scale runs.
+            using var inner = TensorScope.Begin();
+            var cam = ScaleCam(model, image, s, flip);                                           // (1, C, h_s, w_s)
+            var a = Functional.Interpolate(cam, size: strided, mode: InterpolateMode.Bilinear, alignCorners: false);
+            var b = Functional.Interpolate(cam, size: up, mode: InterpolateMode.Bilinear, alignCorners: false);
+            stridedSum = Accumulate(inner, stridedSum, a);
+            highSum = Accumulate(inner, highSum, b);
         }
+        var sKeep = NormalizeByMax(SelectClasses(stridedSum!, keys));
+        var hKeep = NormalizeByMax(SelectClasses(highSum!.Slice(2, 0, h).Slice(3, 0, w), keys));
+        return new IrnCamResult(keys, scope.Keep(sKeep), scope.Keep(hKeep));
+    }
+
+    /// <summary>sum + term in place (the first term is kept out of <paramref name="inner"/> and becomes the sum).</summary>
+    private static Tensor Accumulate(TensorScope inner, Tensor? sum, Tensor term)
+    {
+        if (sum is null) return inner.Keep(term);
+        System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, term.Data, sum.Data);
+        return sum;
     }
 
     /// <summary>
@@ -73,13 +81,14 @@ public static class CamInference
         using var scope = TensorScope.Begin();
         foreach (double s in scales)
         {
-            var img = ScaledInput(image, s, model);
             foreach (bool flipped in flip ? new[] { false, true } : new[] { false })
             {
+                using var inner = TensorScope.Begin();
+                var img = ScaledInput(image, s, model);
                 var x = flipped ? img.Flip(3) : img;
                 var cam = Functional.Interpolate(model.ForwardCams(x), size: (h, w), mode: InterpolateMode.Bilinear, alignCorners: false);
                 if (flipped) cam = cam.Flip(3);
-                sum = sum is null ? cam : sum + cam;
+                sum = Accumulate(inner, sum, cam);
             }
         }
         // psa multiplies each map by the label mask before summing; masking the sum is the same (absent classes are 0).

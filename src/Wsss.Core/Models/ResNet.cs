@@ -95,7 +95,9 @@ public sealed class ResNet : Module<Tensor, Tensor>
         int min = MinInputSize;
         if (input.Size(2) < min || input.Size(3) < min)
             throw new ArgumentException($"the input {input.Size(2)}x{input.Size(3)} is smaller than the network's stride ({min}x{min} at least)", nameof(input));
-        return Functional.MaxPool2d(_bn1.Call(_conv1.Call(input)).Relu(), 3, 2, 1);
+        if (Autograd.IsGradEnabled) return Functional.MaxPool2d(_bn1.Call(_conv1.Call(input)).Relu(), 3, 2, 1);
+        using var scope = TensorScope.Begin();
+        return scope.Keep(Functional.MaxPool2d(_bn1.Call(_conv1.Call(input)).Relu(), 3, 2, 1));
     }
 
     /// <summary>The outputs of the stem (after the max pool) and of layer1 … layer4.</summary>

@@ -47,8 +47,19 @@ public sealed class ResNetBlock : Module<Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The block's output. Without gradient recording the block's intermediates go back to the pool as soon as the
+    /// output exists (as PyTorch frees them), so inference holds one block's activations at a time; a forward hook on a
+    /// layer inside the block that keeps its output must copy it under <see cref="TensorScope.Suspend"/>.
+    /// </summary>
     public override Tensor Forward(Tensor input)
+    {
+        if (Autograd.IsGradEnabled) return Compute(input);
+        using var scope = TensorScope.Begin();
+        return scope.Keep(Compute(input));
+    }
+
+    private Tensor Compute(Tensor input)
     {
         var x = _bn1.Call(_conv1.Call(input)).Relu();
         x = _bn2.Call(_conv2.Call(x));
