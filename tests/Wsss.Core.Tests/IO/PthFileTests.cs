@@ -38,6 +38,26 @@ public class PthFileTests
     }
 
     [Test]
+    public void PthAndSafetensorsOfTheSameModelLoadIdentically()
+    {
+        var fromPth = PthFile.Load(Fixture("small_state.pth"));
+        var fromSafetensors = StateDictFile.Load(Fixture("small_state.safetensors"));
+        Assert.That(fromSafetensors.Keys.OrderBy(k => k, StringComparer.Ordinal), Is.EqualTo(fromPth.Keys.OrderBy(k => k, StringComparer.Ordinal)));
+        foreach (var (key, t) in fromPth)
+        {
+            Assert.That(fromSafetensors[key].Shape, Is.EqualTo(t.Shape), key);
+            Assert.That(fromSafetensors[key].ToArray(), Is.EqualTo(t.ToArray()), key);
+        }
+        var a = new Sequential(new Conv2d(3, 4, 3), new BatchNorm2d(4), new ReLU(), new Linear(4, 2));
+        var b = new Sequential(new Conv2d(3, 4, 3), new BatchNorm2d(4), new ReLU(), new Linear(4, 2));
+        a.LoadStateDict(fromPth);
+        StateDictFile.Load(Fixture("small_state.safetensors"), b, strict: true);
+        foreach (var (key, t) in a.StateDict()) Assert.That(b.StateDict()[key].ToArray(), Is.EqualTo(t.ToArray()), key);
+        var expected = TensorFiles.LoadNpz(Fixture("small_state.npz"));
+        Assert.That(a.StateDict()["1.running_mean"].ToArray(), Is.EqualTo(expected["1.running_mean"].ToArray()));
+    }
+
+    [Test]
     public void CheckpointsHoldingOtherObjectsAreRefused()
     {
         var ex = Assert.Throws<InvalidDataException>(() => PthFile.Load(Fixture("not_tensors.pth")));

@@ -5,6 +5,9 @@ mixed.pth:        an OrderedDict with float16, bfloat16, float64, int32, bool te
 small_state.npz / mixed.npz: the same tensors as float32 (bool/int as float) for comparison
 not_tensors.pth:  a pickled dict holding a plain Python object (must be rejected)
 legacy_zip_name.pth: small_state saved under another archive folder name
+small_state.safetensors: the same state dict laid out as safetensors.torch.save_file does (tensors ordered by dtype
+                  alignment, then name; header JSON padded with spaces to 8 bytes; metadata {"format": "pt"}). The
+                  safetensors package is not in Debian, so the bytes are assembled here per the format.
 """
 import collections
 import os
@@ -42,4 +45,25 @@ class Payload:
 
 torch.save({"weight": torch.zeros(2), "evil": Payload()}, os.path.join(OUT, "not_tensors.pth"))
 torch.save(sd, os.path.join(OUT, "legacy_zip_name.pth"), _use_new_zipfile_serialization=True)
+
+
+def save_safetensors(state, path):
+    import json
+    import struct
+    names = {torch.float32: "F32", torch.int64: "I64"}
+    items = sorted(state.items(), key=lambda kv: (-kv[1].element_size(), kv[0]))
+    header = {"__metadata__": {"format": "pt"}}
+    blobs, offset = [], 0
+    for name, t in items:
+        raw = t.contiguous().numpy().tobytes()
+        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+save_safetensors(sd, os.path.join(OUT, "small_state.safetensors"))
 print("ok")
