@@ -31,6 +31,24 @@ internal static class TestUtil
         AssertClose(actual.Data, expected.Data, rtol, atol, what);
     }
 
+    /// <summary>Relative L2 error ≤ <paramref name="relative"/> and |a − e| ≤ atol + rtol |e| element-wise; logs both, and fails on a vanishing reference.</summary>
+    public static void AssertCloseL2(Tensor actual, Tensor expected, double relative, double rtol, double atol, string what = "")
+    {
+        Assert.That(actual.Shape, Is.EqualTo(expected.Shape), $"{what}: shape");
+        double diff = 0, norm = 0, worst = 0;
+        for (int i = 0; i < actual.Numel; i++)
+        {
+            double e = expected.Data[i], d = actual.Data[i] - e;
+            diff += d * d;
+            norm += e * e;
+            worst = Math.Max(worst, Math.Abs(d));
+        }
+        TestContext.Out.WriteLine($"{what}: relative L2 error {Math.Sqrt(diff / norm):E2}, max abs error {worst:E2}, rms {Math.Sqrt(norm / Math.Max(actual.Numel, 1)):E2}");
+        Assert.That(norm, Is.GreaterThan(1e-12), $"{what}: the reference must not vanish");
+        Assert.That(Math.Sqrt(diff / norm), Is.LessThanOrEqualTo(relative), $"{what}: relative L2 error");
+        AssertClose(actual.Data, expected.Data, rtol, atol, what);
+    }
+
     public static Tensor Randn(ulong seed, params int[] shape) => Tensor.Randn(shape, new Generator(seed));
 
     public static Tensor Rand(ulong seed, params int[] shape) => Tensor.Rand(shape, new Generator(seed));

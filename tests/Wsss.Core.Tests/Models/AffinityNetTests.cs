@@ -22,10 +22,10 @@ public class AffinityNetTests
         var f = IrnHeadsFixture.Load("psa_head.npz");
         using var noGrad = Autograd.NoGrad();
         var feat = head.Forward(IrnHeadsFixture.Features(0, 1, 512, 9, 12), IrnHeadsFixture.Features(1, 1, 1024, 9, 12), IrnHeadsFixture.Features(2, 1, 4096, 9, 12));
-        IrnHeadsFixture.AssertClose(feat, f["feat"], 1e-4, 1e-4, 1e-5, "embedding");
+        TestUtil.AssertCloseL2(feat, f["feat"], 1e-4, 1e-4, 1e-5, "embedding");
         var aff = AffinityNetHead.Affinities(feat);
         Assert.That(aff.Shape, Is.EqualTo(new[] { 1, 34, 20 }), "34 directions, sources (9 − 4) × (12 − 8)");
-        IrnHeadsFixture.AssertClose(aff, f["aff"], 1e-4, 1e-4, 1e-6, "affinities");
+        TestUtil.AssertCloseL2(aff, f["aff"], 1e-4, 1e-4, 1e-6, "affinities");
         Assert.That(aff.ToArray().Min(), Is.LessThan(0.6f), "the affinities are not all near 1");
     }
 
@@ -41,7 +41,7 @@ public class AffinityNetTests
         using var noGrad = Autograd.NoGrad();
         var feat = net.Forward(f["x"]);
         Assert.That(feat.Shape, Is.EqualTo(new[] { 1, 448, 6, 7 }), "stride 8 of 44x52");
-        IrnHeadsFixture.AssertClose(feat, f["feat"], 1e-4, 1e-4, 1e-5, "embedding");
+        TestUtil.AssertCloseL2(feat, f["feat"], 1e-4, 1e-4, 1e-5, "embedding");
         var aff = net.Affinities(f["x"], radius: 3);
         Assert.That(aff.Shape, Is.EqualTo(new[] { 1, PathIndex.EnumerationDirections(3).Length, 4 * 3 }));
     }

@@ -28,15 +28,15 @@ public class EdgeDisplacementNetTests
         {
             var o = _net.Forward(f["x"]);
             Assert.That(o.EdgeLogits.Shape, Is.EqualTo(new[] { 2, 1, 13, 17 }), "stride 4 of 50x66");
-            IrnHeadsFixture.AssertClose(o.EdgeLogits, f["edge"], 1e-4, 1e-4, 2e-5, "edge logits");
-            IrnHeadsFixture.AssertClose(o.Displacement, f["dp"], 1e-4, 1e-4, 2e-5, "displacement (eval)");
+            TestUtil.AssertCloseL2(o.EdgeLogits, f["edge"], 1e-4, 1e-4, 2e-5, "edge logits");
+            TestUtil.AssertCloseL2(o.Displacement, f["dp"], 1e-4, 1e-4, 2e-5, "displacement (eval)");
         }
         _net.Train();
         try
         {
             using var noGrad = Autograd.NoGrad();
             var o = _net.Forward(f["x"]);
-            IrnHeadsFixture.AssertClose(o.Displacement, f["dp_train"], 1e-4, 1e-4, 2e-5, "displacement (training: no mean shift)");
+            TestUtil.AssertCloseL2(o.Displacement, f["dp_train"], 1e-4, 1e-4, 2e-5, "displacement (training: no mean shift)");
             Assert.That(_net.Backbone.Training, Is.False, "the backbone stays in eval mode");
             Assert.That(_net.MeanShift.Training, Is.True);
         }
@@ -56,8 +56,8 @@ public class EdgeDisplacementNetTests
         _net.Eval();
         Assert.That(r.Boundary.Shape, Is.EqualTo(new[] { 1, 12, 15 }), "((45 − 1) / 4 + 1, (57 − 1) / 4 + 1)");
         Assert.That(r.Boundary.RequiresGrad, Is.False);
-        IrnHeadsFixture.AssertClose(r.Boundary, f["edge"], 1e-4, 1e-4, 1e-6, "boundary");
-        IrnHeadsFixture.AssertClose(r.Displacement, f["dp"], 1e-4, 1e-4, 2e-5, "displacement");
+        TestUtil.AssertCloseL2(r.Boundary, f["edge"], 1e-4, 1e-4, 1e-6, "boundary");
+        TestUtil.AssertCloseL2(r.Displacement, f["dp"], 1e-4, 1e-4, 2e-5, "displacement");
         var batched = _net.Infer(f["image"].Reshape(1, 3, 45, 57), cropSize: 64);
         Assert.That(batched.Boundary.ToArray(), Is.EqualTo(r.Boundary.ToArray()), "(1, 3, H, W) input");
     }

@@ -50,22 +50,4 @@ internal static class IrnHeadsFixture
         for (int i = 0; i < d.Length; i++) d[i] = (float)(Math.Sin(0.37 * Scrambled(i) + 0.5 * k) * (1 + k) / 2);
         return t;
     }
-
-    /// <summary>Relative L2 error ≤ <paramref name="relative"/> and |a − e| ≤ atol + rtol |e| element-wise; logs both.</summary>
-    public static void AssertClose(Tensor actual, Tensor expected, double relative, double rtol, double atol, string what)
-    {
-        Assert.That(actual.Shape, Is.EqualTo(expected.Shape), $"{what}: shape");
-        double diff = 0, norm = 0, worst = 0;
-        for (int i = 0; i < actual.Numel; i++)
-        {
-            double e = expected.Data[i], d = actual.Data[i] - e;
-            diff += d * d;
-            norm += e * e;
-            worst = Math.Max(worst, Math.Abs(d));
-        }
-        TestContext.Out.WriteLine($"{what}: relative L2 error {Math.Sqrt(diff / norm):E2}, max abs error {worst:E2}, rms {Math.Sqrt(norm / actual.Numel):E2}");
-        Assert.That(norm, Is.GreaterThan(1e-6), $"{what}: the output must not vanish");
-        Assert.That(Math.Sqrt(diff / norm), Is.LessThanOrEqualTo(relative), $"{what}: relative L2 error");
-        TestUtil.AssertClose(actual, expected, rtol, atol, what);
-    }
 }

@@ -14,8 +14,8 @@ Writes:
   grad_cam.npz  x (2, 3, 96, 80), classes, layer4 (2, 2, 3, 3), layer3 (2, 2, 6, 5): Grad-CAM of a ResNet-18 (10 classes)
   classifier_g.npz  x (2, 3, 64, 64), targets (2, 1), probs (2, 1), loss: ResNet-18 with fc = Linear(512, 1) + sigmoid
 """
-import math
 import os
+import sys
 
 import numpy as np
 import torch
@@ -24,29 +24,11 @@ import torchvision
 from PIL import Image
 
 OUT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(OUT, "..", "resnet"))
+from make_resnet_fixtures import set_weights  # noqa: E402  (the same formula weights as the ResNet fixtures)
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 SCALES = (1.0, 0.5, 1.5, 2.0)
-
-
-def set_weights(model):
-    j = 0
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                continue
-            i = torch.arange(t.numel(), dtype=torch.float64)
-            s = torch.sin(0.37 * i + 0.11 * j)
-            if t.dim() >= 2:
-                v = 1.4 / math.sqrt(t[0].numel()) * s
-            elif name.endswith("running_var"):
-                v = 1 + 0.5 * s * s
-            elif ".bn" in name or name.startswith("bn") or "downsample.1" in name:
-                v = (1 + 0.1 * s) if name.endswith("weight") else 0.1 * s
-            else:
-                v = 0.1 * s
-            t.copy_(v.reshape(t.shape).to(t.dtype))
-            j += 1
 
 
 class CamNet(torch.nn.Module):
