@@ -46,12 +46,21 @@ public sealed partial class DenseCrf : IDisposable
     /// <param name="iterations">Number of iterations (≥ 0).</param>
     /// <returns>Q of shape (L, H, W).</returns>
     /// <exception cref="InvalidOperationException">No unary energies were set.</exception>
-    public Tensor Inference(int iterations)
+    public Tensor Inference(int iterations) => InferenceCore(iterations, CancellationToken.None);
+
+    /// <summary><see cref="Inference(int)"/>, checking <paramref name="cancellationToken"/> between iterations.</summary>
+    internal Tensor InferenceCore(int iterations, CancellationToken cancellationToken)
     {
         if (iterations < 0) CrfThrowHelper.OutOfRange(nameof(iterations), iterations, "The number of iterations must be non-negative.");
         StartInference();
         if (iterations == 0) return CurrentQ();
-        for (int it = 1; it < iterations; it++) StepInference();
+        for (int it = 1; it < iterations; it++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            StepInference();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         var q = Tensor.Empty([Labels, Height, Width]);
         Step(GetArray(q));
         return q;
@@ -220,6 +229,39 @@ public sealed partial class DenseCrf : IDisposable
     {
         EnsureBuilt();
         return _built[term].Pre![..PixelCount];
+    }
+
+    /// <summary>
+    /// A conservative estimate of the memory one CRF with <paramref name="labels"/> labels, the smoothness kernel and an
+    /// appearance kernel over <paramref name="channels"/> channels needs for a <paramref name="width"/>×<paramref name="height"/>
+    /// image: Q and −U (labels padded to a multiple of 8), the returned marginals, per-pixel lattice indices, weights and
+    /// normalisers, and lattice value buffers for up to N/2 vertices per kernel (typical photos need 0.03–0.5 N; very
+    /// small standard deviations need more). <see cref="DenseCrfRefiner.RefineMany"/> budgets with it.
+    /// </summary>
+    /// <param name="width">Image width ≥ 1.</param>
+    /// <param name="height">Image height ≥ 1.</param>
+    /// <param name="labels">Number of labels ≥ 1.</param>
+    /// <param name="channels">Image channels ≥ 0 (3 for RGB).</param>
+    /// <returns>Bytes.</returns>
+    public static long EstimateWorkingSetBytes(int width, int height, int labels, int channels = 3)
+    {
+        if (width < 1) CrfThrowHelper.OutOfRange(nameof(width), width, "The width must be at least 1.");
+        if (height < 1) CrfThrowHelper.OutOfRange(nameof(height), height, "The height must be at least 1.");
+        if (labels < 1) CrfThrowHelper.OutOfRange(nameof(labels), labels, "The CRF needs at least one label.");
+        if (channels < 0) CrfThrowHelper.OutOfRange(nameof(channels), channels, "The channel count must be non-negative.");
+        long n = (long)width * height, lp = (labels + 7) & ~7;
+        int cores = Math.Min(Parallelism.MaxDegreeOfParallelism, Environment.ProcessorCount);
+        long buffers = Math.Max(2, Math.Min(cores, Math.Max(1, n / MinPixelsPerPartition)));
+        long bytes = 2 * 4 * n * lp + 4 * n * labels + n * channels;
+        foreach (int d in (ReadOnlySpan<int>)[2, 2 + channels])
+        {
+            long m = n / 2 + 1;
+            bytes += n * (d + 1) * 8 + 4 * n;        // offsets, weights, normaliser
+            bytes += buffers * (m + 1) * lp * 4;     // value buffers
+            bytes += 2L * (d + 1) * m * 4 + 32 * m; // neighbours, hash tables while building
+        }
+
+        return bytes;
     }
 
     /// <summary>Bytes of work memory this instance holds now (pooled buffers included, the returned tensors excluded).</summary>

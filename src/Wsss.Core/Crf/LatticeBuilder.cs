@@ -212,6 +212,7 @@ internal static class LatticeBuilder
             Span<float> baryOne = stackalloc float[d1];
             Span<float> point = stackalloc float[d];
             lastKey.Fill(ulong.MaxValue);
+            bool havePrevious = false;
             bool simd = Vector256.IsHardwareAccelerated;
             for (int b0 = start; b0 < end; b0 += Block)
             {
@@ -227,17 +228,31 @@ internal static class LatticeBuilder
                         long e = (long)p * d1;
                         if ((bad >> lane & 1) == 0)
                         {
+                            bool same = havePrevious;
                             for (int i = 0; i <= d; i++)
                             {
-                                remLong[i] = rem[i * 8 + lane];
-                                rankOne[i] = rank[i * 8 + lane];
+                                long rv = rem[i * 8 + lane];
+                                int kv = rank[i * 8 + lane];
+                                same &= rv == remLong[i] && kv == rankOne[i];
+                                remLong[i] = rv;
+                                rankOne[i] = kv;
                                 weights[e + i] = bary[i * 8 + lane];
                             }
+
+                            if (same)
+                            {
+                                // Same simplex as the previous point (common in smooth images): same vertices.
+                                for (int r = 0; r <= d; r++) offsets[e + r] = lastId[r];
+                                continue;
+                            }
+
+                            havePrevious = true;
                         }
                         else
                         {
                             for (int k = 0; k < d; k++) point[k] = block[k * Block + j0 + lane];
                             LocateScalar(point, p, remLong, rankOne, baryOne);
+                            havePrevious = false;
                             for (int i = 0; i <= d; i++) weights[e + i] = baryOne[i];
                         }
 
