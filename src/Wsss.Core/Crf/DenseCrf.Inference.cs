@@ -17,8 +17,6 @@ public sealed partial class DenseCrf : IDisposable
 
     private PairwiseTerm[] _built = [];
 
-    internal static readonly long[] ProfileTicks = new long[4];
-
     // State shared with the parallel bodies (set before each parallel loop).
     private PairwiseTerm? _blurTerm;
     private float[] _blurSrc = [];
@@ -320,21 +318,14 @@ public sealed partial class DenseCrf : IDisposable
 
         _splatFromUnary = _qState == QState.Pending;
         PrepareKernels();
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_partitions == 1) SplatPartition(0);
         else Parallel.For(0, _partitions, Parallelism.Options, SplatPartition);
-        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var term in _built) Blur(term, reduce: _partitions > 1);
-        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         _output = output;
         int chunks = (PixelCount + PixelChunk - 1) / PixelChunk;
         Action<int> slice = UseRegisterKernels ? SliceRegisters : SliceSoftmaxChunk;
         if (_partitions == 1) for (int c = 0; c < chunks; c++) slice(c);
         else Parallel.For(0, chunks, Parallelism.Options, slice);
-        long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-        ProfileTicks[0] += t1 - t0;
-        ProfileTicks[1] += t2 - t1;
-        ProfileTicks[2] += t3 - t2;
         _output = null;
         _qState = QState.Materialized;
     }
