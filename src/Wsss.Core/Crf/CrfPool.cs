@@ -1,10 +1,12 @@
+using System.Runtime.CompilerServices;
+
 namespace Wsss.Core.Crf;
 
 /// <summary>
 /// Recycles the CRF's large work buffers (lattice indices and weights, Q, −U, lattice values) across
 /// <see cref="DenseCrf"/> instances, so refining image after image neither churns the large-object heap
-/// nor page-faults fresh memory in. Idle buffers are held through weak references: the GC reclaims them
-/// at its next full collection, so the pool never pins memory a process needs elsewhere.
+/// nor page-faults fresh memory in. At most <see cref="MaxRetainedBytes"/> of idle buffers are kept (per
+/// element type); the oldest are dropped beyond that.
 /// </summary>
 /// <typeparam name="T">Element type.</typeparam>
 internal static class CrfPool<T>
@@ -13,9 +15,20 @@ internal static class CrfPool<T>
     /// <summary>Buffers shorter than this are plain allocations.</summary>
     private const int MinPooledLength = 16384;
 
-    private const int MaxIdle = 32;
+    /// <summary>Upper bound on idle bytes kept (512 MiB per element type).</summary>
+    public const long MaxRetainedBytes = 512L << 20;
 
-    private static readonly List<WeakReference<T[]>> Idle = [];
+    private static readonly List<T[]> Idle = [];
+    private static long _retained;
+
+    /// <summary>Bytes currently idle in the pool.</summary>
+    public static long RetainedBytes
+    {
+        get
+        {
+            lock (Idle) return _retained;
+        }
+    }
 
     /// <summary>
     /// An uninitialised buffer of at least <paramref name="length"/> elements (at most 25 % + 4096 longer, so a
@@ -30,26 +43,17 @@ internal static class CrfPool<T>
         lock (Idle)
         {
             int best = -1;
-            long bestLength = long.MaxValue;
-            for (int i = Idle.Count - 1; i >= 0; i--)
+            for (int i = 0; i < Idle.Count; i++)
             {
-                if (!Idle[i].TryGetTarget(out var a))
-                {
-                    Idle.RemoveAt(i);
-                    if (best > i) best--;
-                    continue;
-                }
-
-                if (a.Length >= n && a.Length <= limit && a.Length < bestLength)
-                {
-                    best = i;
-                    bestLength = a.Length;
-                }
+                int len = Idle[i].Length;
+                if (len >= n && len <= limit && (best < 0 || len < Idle[best].Length)) best = i;
             }
 
-            if (best >= 0 && Idle[best].TryGetTarget(out var found))
+            if (best >= 0)
             {
+                T[] found = Idle[best];
                 Idle.RemoveAt(best);
+                _retained -= Bytes(found);
                 return found;
             }
         }
@@ -60,17 +64,24 @@ internal static class CrfPool<T>
     /// <summary>Returns a buffer obtained from <see cref="Rent"/> (null and small buffers are ignored).</summary>
     public static void Return(T[]? array)
     {
-        if (array is null || array.Length < MinPooledLength) return;
+        if (array is null || array.Length < MinPooledLength || Bytes(array) > MaxRetainedBytes) return;
         lock (Idle)
         {
-            for (int i = Idle.Count - 1; i >= 0; i--)
+            foreach (var a in Idle)
             {
-                if (!Idle[i].TryGetTarget(out var a)) Idle.RemoveAt(i);
-                else if (ReferenceEquals(a, array)) return;
+                if (ReferenceEquals(a, array)) return;
             }
 
-            if (Idle.Count >= MaxIdle) Idle.RemoveAt(0);
-            Idle.Add(new WeakReference<T[]>(array));
+            while (_retained + Bytes(array) > MaxRetainedBytes && Idle.Count > 0)
+            {
+                _retained -= Bytes(Idle[0]);
+                Idle.RemoveAt(0);
+            }
+
+            Idle.Add(array);
+            _retained += Bytes(array);
         }
     }
+
+    private static long Bytes(T[] a) => (long)a.Length * Unsafe.SizeOf<T>();
 }
