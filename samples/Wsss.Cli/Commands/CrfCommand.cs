@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Wsss.Core.Crf;
 using Wsss.Core.IO;
 using Wsss.Core.Tensors;
@@ -38,6 +39,12 @@ internal static class CrfCommand
             if ((probsPath is null) == (labelsPath is null)) throw new ArgumentException("pass exactly one of --probs or --labels");
             int iters = parse.GetValue(iterations);
             if (iters < 0) throw new ArgumentException($"--iterations must be non-negative, got {iters}");
+            // Validate every numeric flag here so errors name the flag, not the library's parameter (sx, colorStdDevs, weight...).
+            float gs = StdDev(parse.GetValue(gsxy), "--gaussian-sxy"), bs = StdDev(parse.GetValue(bsxy), "--bilateral-sxy");
+            float br = StdDev(parse.GetValue(bsrgb), "--bilateral-srgb");
+            float gc = Finite(parse.GetValue(gcompat), "--gaussian-compat"), bc = Finite(parse.GetValue(bcompat), "--bilateral-compat");
+            double gt = parse.GetValue(gtProb);
+            if (labelsPath is not null && !(gt > 0 && gt < 1)) throw new ArgumentException($"--gt-prob must be in (0, 1), got {gt.ToString(CultureInfo.InvariantCulture)}");
 
             (byte[] pixels, int h, int w, int channels) = ReadImage(imagePath);
             Tensor? p = null;
@@ -59,22 +66,72 @@ internal static class CrfCommand
                 if (arr.DType is NpyDType.Float32 or NpyDType.Float64) throw new ArgumentException($"--labels {labelsPath}: expected an integer label map, got {arr.DType}");
                 y = arr.ToInt32();
                 l = parse.GetValue(nLabels) ?? throw new ArgumentException("--labels needs --n-labels");
+                if (l < 2) throw new ArgumentException($"--n-labels must be at least 2 with --labels, got {l}");
+                for (int i = 0; i < y.Length; i++)
+                {
+                    if ((uint)y[i] >= (uint)l)
+                        throw new ArgumentException($"--labels {labelsPath}: label {y[i]} at pixel ({i / w}, {i % w}) is outside [0, {l - 1}] (--n-labels {l})");
+                }
             }
 
             var sw = Stopwatch.StartNew();
-            var crf = new DenseCrf(w, h, l);
-            if (p is not null) crf.SetUnaryFromProbabilities(p);
-            else crf.SetUnaryEnergy(CrfUnary.FromLabels(y, h, w, l, parse.GetValue(gtProb), zeroUnsure: false));
-            float gs = parse.GetValue(gsxy), bs = parse.GetValue(bsxy);
-            crf.AddPairwiseGaussian(gs, gs, LabelCompatibility.Potts(parse.GetValue(gcompat)));
-            crf.AddPairwiseBilateral(bs, bs, [parse.GetValue(bsrgb)], pixels, channels, LabelCompatibility.Potts(parse.GetValue(bcompat)));
-            var q = crf.Inference(iters);
+            Tensor q;
+            try
+            {
+                using var crf = new DenseCrf(w, h, l);
+                if (p is not null) crf.SetUnaryFromProbabilities(p);
+                else crf.SetUnaryEnergy(CrfUnary.FromLabels(y, h, w, l, gt, zeroUnsure: false));
+                crf.AddPairwiseGaussian(gs, gs, LabelCompatibility.Potts(gc));
+                crf.AddPairwiseBilateral(bs, bs, [br], pixels, channels, LabelCompatibility.Potts(bc));
+                q = crf.Inference(iters);
+            }
+            catch (ArgumentException e) when (FlagOf(e.ParamName) is { } flag)
+            {
+                // Whatever the library still rejects, reported against the flag that supplied it.
+                throw new ArgumentException($"{flag}: {StripParamName(e)}", e);
+            }
+
             sw.Stop();
             TensorFiles.SaveNpy(parse.GetValue(output)!, q);
             if (parse.GetValue(timing)) Console.WriteLine($"time_ms: {sw.Elapsed.TotalMilliseconds:F0}");
             return 0;
         });
         return cmd;
+    }
+
+    private static float StdDev(float value, string flag)
+    {
+        if (!(value > 0f) || !float.IsFinite(value))
+            throw new ArgumentException($"{flag} must be a finite standard deviation > 0, got {value.ToString(CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
+    private static float Finite(float value, string flag)
+    {
+        if (!float.IsFinite(value)) throw new ArgumentException($"{flag} must be finite, got {value.ToString(CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
+    /// <summary>The CLI flag behind a library parameter name, for errors the library raises after validation here.</summary>
+    private static string? FlagOf(string? paramName) => paramName switch
+    {
+        "probabilities" or "unary" => "--probs",
+        "labels" => "--labels",
+        "labelCount" => "--n-labels",
+        "gtProb" => "--gt-prob",
+        "features" => "--gaussian-sxy, --bilateral-sxy or --bilateral-srgb",
+        "image" or "channels" => "--image",
+        "colorStdDevs" => "--bilateral-srgb",
+        "iterations" => "--iterations",
+        "width" or "height" => "--image",
+        _ => null,
+    };
+
+    private static string StripParamName(ArgumentException e)
+    {
+        string m = e.Message;
+        int at = e.ParamName is null ? -1 : m.LastIndexOf($" (Parameter '{e.ParamName}')", StringComparison.Ordinal);
+        return at >= 0 ? m[..at] : m;
     }
 
     /// <summary>Reads the image: PNG, JPEG or BMP (as RGB), or an (H, W, C) uint8 .npy with any channel count.</summary>

@@ -1,28 +1,41 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Wsss.Core.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Wsss.Core.Crf;
 
-public sealed partial class DenseCrf
+public sealed partial class DenseCrf : IDisposable
 {
     /// <summary>Negated energy of the padding lanes: exp of it underflows to exactly 0.</summary>
     private const float PadEnergy = -1e30f;
 
     private const int PixelChunk = 2048;
     private const int VertexChunk = 1024;
+    private const int SplatBlock = 512;
 
     private PairwiseTerm[] _built = [];
-    private PairwiseTerm[] _pottsTerms = [];
-    private PairwiseTerm[] _otherTerms = [];
 
     // State shared with the parallel bodies (set before each parallel loop).
     private PairwiseTerm? _blurTerm;
     private float[] _blurSrc = [];
     private float[] _blurDst = [];
     private int _blurAxis;
+    private float[]? _output;
+    private bool _splatFromUnary;
+
+    private enum QState
+    {
+        /// <summary>No inference started (or the model changed since).</summary>
+        None,
+
+        /// <summary>Q = softmax(−U), not yet written to <see cref="_q"/> (the first splat computes it on the fly).</summary>
+        Pending,
+
+        /// <summary><see cref="_q"/> holds Q.</summary>
+        Materialized,
+    }
 
     /// <summary>
     /// Runs <paramref name="iterations"/> mean-field iterations from Q₀ = softmax(−U) and returns the marginals
@@ -31,12 +44,24 @@ public sealed partial class DenseCrf
     /// <param name="iterations">Number of iterations (≥ 0).</param>
     /// <returns>Q of shape (L, H, W).</returns>
     /// <exception cref="InvalidOperationException">No unary energies were set.</exception>
-    public Tensor Inference(int iterations)
+    public Tensor Inference(int iterations) => InferenceCore(iterations, CancellationToken.None);
+
+    /// <summary><see cref="Inference(int)"/>, checking <paramref name="cancellationToken"/> between iterations.</summary>
+    internal Tensor InferenceCore(int iterations, CancellationToken cancellationToken)
     {
         if (iterations < 0) CrfThrowHelper.OutOfRange(nameof(iterations), iterations, "The number of iterations must be non-negative.");
         StartInference();
-        for (int it = 0; it < iterations; it++) StepInference();
-        return CurrentQ();
+        if (iterations == 0) return CurrentQ();
+        for (int it = 1; it < iterations; it++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            StepInference();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var q = Tensor.Empty([Labels, Height, Width]);
+        Step(GetArray(q));
+        return q;
     }
 
     /// <summary>Runs <paramref name="iterations"/> iterations and returns the label map (argmax of Q, first on ties), length N.</summary>
@@ -54,43 +79,31 @@ public sealed partial class DenseCrf
     /// <exception cref="InvalidOperationException">No unary energies were set.</exception>
     public void StartInference()
     {
-        float[] negU = _negUnary ?? throw new InvalidOperationException("Set the unary energies (SetUnaryEnergy or SetUnaryFromProbabilities) before inference.");
-        var q = _q ?? new float[negU.Length];
-        int lp = _lp;
-        Parallelism.ForChunks(PixelCount, (start, length) =>
-        {
-            for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
-        });
-        _q = q;
+        ThrowIfDisposed();
+        if (_negUnary is null) CrfThrowHelper.InvalidOperation("Set the unary energies (SetUnaryEnergy or SetUnaryFromProbabilities) before inference.");
+        _q ??= CrfPool<float>.Rent((long)PixelCount * _lp);
+        _qState = QState.Pending;
     }
 
     /// <summary>One mean-field iteration: Q ← softmax(−U + Σ_k message_k(Q)) (<c>stepInference</c>).</summary>
     /// <exception cref="InvalidOperationException"><see cref="StartInference"/> has not run.</exception>
-    public void StepInference()
-    {
-        if (_q is null) CrfThrowHelper.InvalidOperation("Call StartInference before StepInference.");
-        EnsureBuilt();
-        if (_built.Length == 0) return; // no pairwise terms: Q stays softmax(−U)
-        SplatAll();
-        foreach (var term in _built) ReduceAndBlur(term);
-        int chunks = (PixelCount + PixelChunk - 1) / PixelChunk;
-        if (_partitions == 1) for (int c = 0; c < chunks; c++) SliceSoftmaxChunk(c);
-        else Parallel.For(0, chunks, Parallelism.Options, SliceSoftmaxChunk);
-    }
+    public void StepInference() => Step(null);
 
     /// <summary>The current marginals Q, (L, H, W) (a copy).</summary>
     /// <returns>A new tensor.</returns>
     public Tensor CurrentQ()
     {
-        float[] q = _q ?? throw new InvalidOperationException("Call StartInference (or Inference) first.");
+        float[] q = MaterializedQ();
         int n = PixelCount, l = Labels, lp = _lp;
-        var t = Tensor.Zeros(l, Height, Width);
-        Span<float> dst = t.Data;
-        for (int i = 0; i < n; i++)
+        var t = Tensor.Empty([l, Height, Width]);
+        float[] dst = GetArray(t);
+        Parallelism.ForChunks(n, (s, len) =>
         {
-            for (int k = 0; k < l; k++) dst[k * n + i] = q[i * lp + k];
-        }
-
+            for (int k = 0; k < l; k++)
+            {
+                for (int i = s; i < s + len; i++) dst[(long)k * n + i] = q[(long)i * lp + k];
+            }
+        });
         return t;
     }
 
@@ -98,25 +111,28 @@ public sealed partial class DenseCrf
     /// <returns>The label of each pixel n = y·W + x.</returns>
     public int[] CurrentMap()
     {
-        float[] q = _q ?? throw new InvalidOperationException("Call StartInference (or Inference) first.");
+        float[] q = MaterializedQ();
         int n = PixelCount, l = Labels, lp = _lp;
         var map = new int[n];
-        for (int i = 0; i < n; i++)
+        Parallelism.ForChunks(n, (s, len) =>
         {
-            int best = 0;
-            float bv = q[i * lp];
-            for (int k = 1; k < l; k++)
+            for (int i = s; i < s + len; i++)
             {
-                if (q[i * lp + k] > bv)
+                long o = (long)i * lp;
+                int best = 0;
+                float bv = q[o];
+                for (int k = 1; k < l; k++)
                 {
-                    bv = q[i * lp + k];
-                    best = k;
+                    if (q[o + k] > bv)
+                    {
+                        bv = q[o + k];
+                        best = k;
+                    }
                 }
+
+                map[i] = best;
             }
-
-            map[i] = best;
-        }
-
+        });
         return map;
     }
 
@@ -127,7 +143,7 @@ public sealed partial class DenseCrf
     /// <returns>The value (double precision accumulation).</returns>
     public double KlDivergence()
     {
-        float[] q = _q ?? throw new InvalidOperationException("Call StartInference (or Inference) first.");
+        float[] q = MaterializedQ();
         float[] negU = _negUnary!;
         int n = PixelCount, l = Labels, lp = _lp;
         double kl = 0;
@@ -135,20 +151,20 @@ public sealed partial class DenseCrf
         {
             for (int k = 0; k < l; k++)
             {
-                float v = q[i * lp + k];
+                float v = q[(long)i * lp + k];
                 kl += v * Math.Log(Math.Max(v, 1e-20f));
-                kl -= negU[i * lp + k] * (double)v;
+                kl -= negU[(long)i * lp + k] * (double)v;
             }
         }
 
         EnsureBuilt();
-        var msg = new float[q.Length];
+        var msg = new float[(long)n * lp];
         for (int t = 0; t < _built.Length; t++)
         {
             ComputeMessage(t, msg);
             for (int i = 0; i < n; i++)
             {
-                for (int k = 0; k < l; k++) kl -= (double)q[i * lp + k] * msg[i * lp + k];
+                for (int k = 0; k < l; k++) kl -= (double)q[(long)i * lp + k] * msg[(long)i * lp + k];
             }
         }
 
@@ -156,29 +172,50 @@ public sealed partial class DenseCrf
     }
 
     /// <summary>
+    /// Returns the pooled work buffers (lattices, Q, −U, lattice values) for reuse by the next CRF; the instance
+    /// cannot be used afterwards. Optional: without it the buffers are simply garbage-collected.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var t in _terms) t.Release();
+        _terms.Clear();
+        _built = [];
+        CrfPool<float>.Return(_q);
+        CrfPool<float>.Return(_negUnary);
+        _q = null;
+        _negUnary = null;
+        _qState = QState.None;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>The array behind a freshly allocated (contiguous, offset 0) tensor.</summary>
+    private static float[] GetArray(Tensor t) => t.Storage.Array;
+
+    /// <summary>
     /// The energy term pairwise term <paramref name="term"/> adds in the next iteration, computed from the
-    /// current Q: for Potts +w·n ⊙ K(n ⊙ Q) (pixel-major N·Lp in <paramref name="destination"/>).
+    /// current Q (pixel-major N·Lp in <paramref name="destination"/>).
     /// </summary>
     internal void ComputeMessage(int term, float[] destination)
     {
-        if (_q is null) CrfThrowHelper.InvalidOperation("Call StartInference first.");
+        float[] q = MaterializedQ();
         EnsureBuilt();
         var t = _built[term];
-        SplatTerm(t);
-        ReduceAndBlur(t);
-        Span<float> acc = stackalloc float[_lp];
+        Array.Clear(t.Buffers[0]);
+        SplatRange(t, t.Buffers[0], q, 0, PixelCount, fromUnary: false);
+        Blur(t, reduce: false);
         Span<float> m = stackalloc float[_lp];
         for (int i = 0; i < PixelCount; i++)
         {
+            Span<float> acc = destination.AsSpan(i * _lp, _lp);
             acc.Clear();
             AddMessage(t, i, acc, m);
-            acc.CopyTo(destination.AsSpan(i * _lp, _lp));
         }
     }
 
     internal int PaddedLabels => _lp;
-
-    internal float[]? PixelMajorQ => _q;
 
     internal PermutohedralLattice GetLattice(int term)
     {
@@ -189,7 +226,70 @@ public sealed partial class DenseCrf
     internal float[] GetPre(int term)
     {
         EnsureBuilt();
-        return _built[term].Pre;
+        return _built[term].Pre![..PixelCount];
+    }
+
+    /// <summary>
+    /// A conservative estimate of the memory one CRF with <paramref name="labels"/> labels, the smoothness kernel and an
+    /// appearance kernel over <paramref name="channels"/> channels needs for a <paramref name="width"/>×<paramref name="height"/>
+    /// image: Q and −U (labels padded to a multiple of 8), the returned marginals, per-pixel lattice indices, weights and
+    /// normalisers, and lattice value buffers for up to N/2 vertices per kernel (typical photos need 0.03–0.5 N; very
+    /// small standard deviations need more). <see cref="DenseCrfRefiner.RefineMany"/> budgets with it.
+    /// </summary>
+    /// <param name="width">Image width ≥ 1.</param>
+    /// <param name="height">Image height ≥ 1.</param>
+    /// <param name="labels">Number of labels ≥ 1.</param>
+    /// <param name="channels">Image channels ≥ 0 (3 for RGB).</param>
+    /// <returns>Bytes.</returns>
+    public static long EstimateWorkingSetBytes(int width, int height, int labels, int channels = 3)
+    {
+        if (width < 1) CrfThrowHelper.OutOfRange(nameof(width), width, "The width must be at least 1.");
+        if (height < 1) CrfThrowHelper.OutOfRange(nameof(height), height, "The height must be at least 1.");
+        if (labels < 1) CrfThrowHelper.OutOfRange(nameof(labels), labels, "The CRF needs at least one label.");
+        if (channels < 0) CrfThrowHelper.OutOfRange(nameof(channels), channels, "The channel count must be non-negative.");
+        long n = (long)width * height, lp = (labels + 7) & ~7;
+        int cores = Math.Min(Parallelism.MaxDegreeOfParallelism, Environment.ProcessorCount);
+        long buffers = Math.Max(2, Math.Min(cores, Math.Max(1, n / MinPixelsPerPartition)));
+        long bytes = 2 * 4 * n * lp + 4 * n * labels + n * channels;
+        foreach (int d in (ReadOnlySpan<int>)[2, 2 + channels])
+        {
+            long m = n / 2 + 1;
+            bytes += n * (d + 1) * 8 + 4 * n;        // offsets, weights, normaliser
+            bytes += buffers * (m + 1) * lp * 4;     // value buffers
+            bytes += 2L * (d + 1) * m * 4 + 32 * m; // neighbours, hash tables while building
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Bytes of work memory this instance holds now (pooled buffers included, the returned tensors excluded).</summary>
+    internal long HeldBytes
+    {
+        get
+        {
+            long b = 4L * PixelCount * _lp * ((_negUnary is null ? 0 : 1) + (_q is null ? 0 : 1));
+            foreach (var t in _built) b += t.HeldBytes;
+            return b;
+        }
+    }
+
+    private float[] MaterializedQ()
+    {
+        ThrowIfDisposed();
+        if (_qState == QState.None) CrfThrowHelper.InvalidOperation("Call StartInference (or Inference) first.");
+        float[] q = _q!;
+        if (_qState == QState.Pending)
+        {
+            float[] negU = _negUnary!;
+            int lp = _lp;
+            Parallelism.ForChunks(PixelCount, (start, length) =>
+            {
+                for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
+            });
+            _qState = QState.Materialized;
+        }
+
+        return q;
     }
 
     private void EnsureBuilt()
@@ -198,67 +298,113 @@ public sealed partial class DenseCrf
         int n = PixelCount;
         int cores = Math.Min(Parallelism.MaxDegreeOfParallelism, Environment.ProcessorCount);
         _partitions = n >= 2 * MinPixelsPerPartition ? Math.Max(1, Math.Min(cores, n / MinPixelsPerPartition)) : 1;
-        var pending = _terms.Where(t => t.Lattice is null).ToArray();
-        if (pending.Length > 1 && cores > 1 && n >= MinPixelsPerPartition)
-            Parallel.For(0, pending.Length, Parallelism.Options, i => pending[i].Build(Labels, _lp, _partitions));
-        else
-            foreach (var t in pending) t.Build(Labels, _lp, _partitions);
+        foreach (var t in _terms) t.Build(Labels, _lp, _partitions);
         _built = [.. _terms];
-        _pottsTerms = [.. _terms.Where(t => t.Compatibility.IsPotts)];
-        _otherTerms = [.. _terms.Where(t => !t.Compatibility.IsPotts)];
+    }
+
+    /// <summary>One iteration; with <paramref name="output"/>, Q is also written label-major there.</summary>
+    private void Step(float[]? output)
+    {
+        ThrowIfDisposed();
+        if (_qState == QState.None) CrfThrowHelper.InvalidOperation("Call StartInference before StepInference.");
+        EnsureBuilt();
+        if (_built.Length == 0)
+        {
+            // No pairwise terms: Q stays softmax(−U).
+            float[] q = MaterializedQ();
+            if (output is not null) WriteLabelMajor(q, output);
+            return;
+        }
+
+        _splatFromUnary = _qState == QState.Pending;
+        PrepareKernels();
+        if (_partitions == 1) SplatPartition(0);
+        else Parallel.For(0, _partitions, Parallelism.Options, SplatPartition);
+        foreach (var term in _built) Blur(term, reduce: _partitions > 1);
+        _output = output;
+        int chunks = (PixelCount + PixelChunk - 1) / PixelChunk;
+        Action<int> slice = UseRegisterKernels ? SliceRegisters : SliceSoftmaxChunk;
+        if (_partitions == 1) for (int c = 0; c < chunks; c++) slice(c);
+        else Parallel.For(0, chunks, Parallelism.Options, slice);
+        _output = null;
+        _qState = QState.Materialized;
+    }
+
+    private void WriteLabelMajor(float[] q, float[] output)
+    {
+        int n = PixelCount, l = Labels, lp = _lp;
+        Parallelism.ForChunks(n, (s, len) =>
+        {
+            for (int k = 0; k < l; k++)
+            {
+                for (int i = s; i < s + len; i++) output[(long)k * n + i] = q[(long)i * lp + k];
+            }
+        });
     }
 
     // ---- splat --------------------------------------------------------------------------------
 
-    private const int SplatBlock = 512;
-
-    /// <summary>Splats pre ⊙ Q into every term's lattice: one pass over Q, pixels split into private per-partition buffers.</summary>
-    private void SplatAll()
-    {
-        if (_partitions == 1) SplatPartition(0);
-        else Parallel.For(0, _partitions, Parallelism.Options, SplatPartition);
-    }
-
+    /// <summary>Splats pre ⊙ Q of one pixel range into every term's private buffer of this partition.</summary>
     private void SplatPartition(int partition)
     {
         int n = PixelCount, parts = _partitions;
         int start = (int)((long)n * partition / parts), end = (int)((long)n * (partition + 1) / parts);
         PairwiseTerm[] terms = _built;
-        foreach (var t in terms) Array.Clear(t.SplatBuffers[partition]);
+        foreach (var t in terms) Array.Clear(t.Buffers[partition], 0, t.BufferLength);
+        float[] q = _q!;
+        bool fromUnary = _splatFromUnary;
+        if (UseRegisterKernels)
+        {
+            SplatRegisters(partition, start, end, fromUnary);
+            return;
+        }
+
         for (int b0 = start; b0 < end; b0 += SplatBlock)
         {
             int b1 = Math.Min(end, b0 + SplatBlock);
-            foreach (var t in terms) SplatRange(t, t.SplatBuffers[partition], b0, b1);
+            if (fromUnary)
+            {
+                // Q₀ = softmax(−U) for this block, written to Q (the slice pass overwrites it later).
+                float[] negU = _negUnary!;
+                int lp = _lp;
+                for (int i = b0; i < b1; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
+            }
+
+            foreach (var t in terms) SplatRange(t, t.Buffers[partition], q, b0, b1, fromUnary);
         }
     }
 
-    /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1) (the row order of each vertex's sum is the pixel order).</summary>
-    private void SplatRange(PairwiseTerm term, float[] buf, int i0, int i1)
+    /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1) (each vertex accumulates in pixel order).</summary>
+    private void SplatRange(PairwiseTerm term, float[] buf, float[] q, int i0, int i1, bool fromUnary)
     {
+        _ = fromUnary;
         int lp = _lp;
         var lattice = term.Lattice!;
         int d1 = lattice.Dimensions + 1;
         ref int off = ref MemoryMarshal.GetArrayDataReference(lattice.Offsets);
         ref float wts = ref MemoryMarshal.GetArrayDataReference(lattice.Weights);
-        ref float pre = ref MemoryMarshal.GetArrayDataReference(term.Pre);
+        float[]? preArr = term.Pre;
         ref float b0 = ref MemoryMarshal.GetArrayDataReference(buf);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_q!);
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
         if (Vector256.IsHardwareAccelerated)
         {
+            int nv = lp / 8;
+            Span<Vector256<float>> qv = stackalloc Vector256<float>[nv];
             for (int i = i0; i < i1; i++)
             {
-                var s = Vector256.Create(Unsafe.Add(ref pre, i));
+                var s = Vector256.Create(preArr is null ? 1f : preArr[i]);
                 ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+                for (int c = 0; c < nv; c++) qv[c] = Vector256.LoadUnsafe(ref qi, (nuint)(c * 8)) * s;
                 ref int oi = ref Unsafe.Add(ref off, (nint)i * d1);
                 ref float wi = ref Unsafe.Add(ref wts, (nint)i * d1);
-                for (int c = 0; c < lp; c += 8)
+                for (int r = 0; r < d1; r++)
                 {
-                    var v = Vector256.LoadUnsafe(ref qi, (nuint)c) * s;
-                    for (int r = 0; r < d1; r++)
+                    ref float row = ref Unsafe.Add(ref b0, (nint)Unsafe.Add(ref oi, r) * lp);
+                    var w = Vector256.Create(Unsafe.Add(ref wi, r));
+                    for (int c = 0; c < nv; c++)
                     {
-                        nuint at = (nuint)((nint)Unsafe.Add(ref oi, r) * lp + c);
-                        var w = Vector256.Create(Unsafe.Add(ref wi, r));
-                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, v, Vector256.LoadUnsafe(ref b0, at)), ref b0, at);
+                        nuint at = (nuint)(c * 8);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, qv[c], Vector256.LoadUnsafe(ref row, at)), ref row, at);
                     }
                 }
             }
@@ -268,7 +414,7 @@ public sealed partial class DenseCrf
 
         for (int i = i0; i < i1; i++)
         {
-            float s = Unsafe.Add(ref pre, i);
+            float s = preArr is null ? 1f : preArr[i];
             ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
             for (int r = 0; r < d1; r++)
             {
@@ -279,36 +425,22 @@ public sealed partial class DenseCrf
         }
     }
 
-    /// <summary>Splats one term from all partitions (used outside the iteration, e.g. by <see cref="ComputeMessage"/>).</summary>
-    private void SplatTerm(PairwiseTerm term)
-    {
-        for (int p = 0; p < _partitions; p++)
-        {
-            float[] buf = term.SplatBuffers[p];
-            Array.Clear(buf);
-            int n = PixelCount;
-            SplatRange(term, buf, (int)((long)n * p / _partitions), (int)((long)n * (p + 1) / _partitions));
-        }
-    }
-
     // ---- reduce + blur ------------------------------------------------------------------------
 
-    private void ReduceAndBlur(PairwiseTerm term)
+    private void Blur(PairwiseTerm term, bool reduce)
     {
         var lattice = term.Lattice!;
         int m = lattice.VertexCount;
         int chunks = (m + VertexChunk - 1) / VertexChunk;
         bool parallel = _partitions > 1 && chunks > 1;
-        float[] a = term.SplatBuffers[0];
         _blurTerm = term;
-        if (term.SplatBuffers.Length > 1)
+        if (reduce)
         {
-            _blurSrc = a;
             if (parallel) Parallel.For(0, chunks, Parallelism.Options, ReduceChunk);
             else for (int c = 0; c < chunks; c++) ReduceChunk(c);
         }
 
-        float[] src = a, dst = term.BlurBuffer;
+        float[] src = term.Buffers[0], dst = term.Buffers[1];
         for (int j = 0; j <= lattice.Dimensions; j++)
         {
             _blurSrc = src;
@@ -328,9 +460,9 @@ public sealed partial class DenseCrf
         var term = _blurTerm!;
         int m = term.Lattice!.VertexCount, lp = _lp;
         int v0 = chunk * VertexChunk, v1 = Math.Min(m, v0 + VertexChunk);
-        Span<float> dst = _blurSrc.AsSpan((v0 + 1) * lp, (v1 - v0) * lp);
-        for (int p = 1; p < term.SplatBuffers.Length; p++)
-            TensorPrimitives.Add(dst, term.SplatBuffers[p].AsSpan((v0 + 1) * lp, (v1 - v0) * lp), dst);
+        Span<float> dst = term.Buffers[0].AsSpan((v0 + 1) * lp, (v1 - v0) * lp);
+        for (int p = 1; p < _partitions; p++)
+            TensorPrimitives.Add(dst, term.Buffers[p].AsSpan((v0 + 1) * lp, (v1 - v0) * lp), dst);
     }
 
     private void BlurChunk(int chunk)
@@ -338,78 +470,103 @@ public sealed partial class DenseCrf
         var lattice = _blurTerm!.Lattice!;
         int m = lattice.VertexCount, lp = _lp, j = _blurAxis;
         int v0 = chunk * VertexChunk, v1 = Math.Min(m, v0 + VertexChunk);
-        int[] nb = lattice.Neighbors;
+        ref int nb = ref MemoryMarshal.GetArrayDataReference(lattice.Neighbors);
         ref float src = ref MemoryMarshal.GetArrayDataReference(_blurSrc);
         ref float dst = ref MemoryMarshal.GetArrayDataReference(_blurDst);
-        var half = Vector256.Create(0.5f);
-        int nbBase = 2 * j * m;
+        nint nbBase = 2 * (nint)j * m;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var half = Vector256.Create(0.5f);
+            for (int v = v0; v < v1; v++)
+            {
+                nuint o = (nuint)((nint)(v + 1) * lp);
+                nuint n1 = (nuint)((nint)Unsafe.Add(ref nb, nbBase + 2 * v) * lp);
+                nuint n2 = (nuint)((nint)Unsafe.Add(ref nb, nbBase + 2 * v + 1) * lp);
+                for (int c = 0; c < lp; c += 8)
+                {
+                    nuint cc = (nuint)c;
+                    var r = Vector256.LoadUnsafe(ref src, o + cc) + half * (Vector256.LoadUnsafe(ref src, n1 + cc) + Vector256.LoadUnsafe(ref src, n2 + cc));
+                    Vector256.StoreUnsafe(r, ref dst, o + cc);
+                }
+            }
+
+            return;
+        }
+
         for (int v = v0; v < v1; v++)
         {
-            nuint o = (nuint)((v + 1) * lp);
-            nuint n1 = (nuint)(nb[nbBase + 2 * v] * lp);
-            nuint n2 = (nuint)(nb[nbBase + 2 * v + 1] * lp);
-            for (int c = 0; c < lp; c += 8)
-            {
-                nuint cc = (nuint)c;
-                var r = Vector256.LoadUnsafe(ref src, o + cc) + half * (Vector256.LoadUnsafe(ref src, n1 + cc) + Vector256.LoadUnsafe(ref src, n2 + cc));
-                Vector256.StoreUnsafe(r, ref dst, o + cc);
-            }
+            nint o = (nint)(v + 1) * lp;
+            nint n1 = (nint)Unsafe.Add(ref nb, nbBase + 2 * v) * lp;
+            nint n2 = (nint)Unsafe.Add(ref nb, nbBase + 2 * v + 1) * lp;
+            for (int c = 0; c < lp; c++)
+                Unsafe.Add(ref dst, o + c) = Unsafe.Add(ref src, o + c) + 0.5f * (Unsafe.Add(ref src, n1 + c) + Unsafe.Add(ref src, n2 + c));
         }
     }
 
     // ---- slice + unary + softmax ----------------------------------------------------------------
 
     /// <summary>
-    /// For the pixels of one chunk: t = −U + Σ_Potts post_k ⊙ slice_k (+ the matrix/diagonal terms), then
-    /// Q = softmax(t), written in place of Q (each pixel reads only its own row of Q, which slicing does not need).
+    /// For the pixels of one chunk: t = −U + Σ_k message_k (sliced from the blurred lattices), then Q = softmax(t),
+    /// written in place of Q (each pixel reads only its own row of Q, which slicing does not need), and label-major
+    /// to the output of the last iteration.
     /// </summary>
     private void SliceSoftmaxChunk(int chunk)
     {
-        int lp = _lp;
-        int i0 = chunk * PixelChunk, i1 = Math.Min(PixelCount, i0 + PixelChunk);
+        int lp = _lp, n = PixelCount, l = Labels;
+        int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         Span<float> m = stackalloc float[lp];
         float[] q = _q!;
+        float[]? output = _output;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
         ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
-        PairwiseTerm[] potts = _pottsTerms, other = _otherTerms;
+        PairwiseTerm[] terms = _built;
+        bool simd = Vector256.IsHardwareAccelerated;
+        int nv = lp / 8;
+        Span<Vector256<float>> acc = stackalloc Vector256<float>[nv];
         for (int i = i0; i < i1; i++)
         {
             ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
             ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);
-            if (Vector256.IsHardwareAccelerated)
+            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref qi), ref Unsafe.As<float, byte>(ref ui), (uint)(lp * sizeof(float)));
+            foreach (var t in terms)
             {
-                for (int c = 0; c < lp; c += 8)
+                if (simd && t.Compatibility.IsPotts)
                 {
-                    var a = Vector256.LoadUnsafe(ref ui, (nuint)c);
-                    foreach (var t in potts)
+                    var lattice = t.Lattice!;
+                    int d1 = lattice.Dimensions + 1;
+                    ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Offsets), (nint)i * d1);
+                    ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Weights), (nint)i * d1);
+                    ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Blurred);
+                    acc.Clear();
+                    for (int r = 0; r < d1; r++)
                     {
-                        var lattice = t.Lattice!;
-                        int d1 = lattice.Dimensions + 1;
-                        ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Offsets), (nint)i * d1);
-                        ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Weights), (nint)i * d1);
-                        ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Blurred);
-                        var sum = Vector256<float>.Zero;
-                        for (int r = 0; r < d1; r++)
-                            sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref wi, r)), Vector256.LoadUnsafe(ref vals, (nuint)((nint)Unsafe.Add(ref oi, r) * lp + c)), sum);
-                        a = Vector256.FusedMultiplyAdd(Vector256.Create(t.Post[i]), sum, a);
+                        ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref oi, r) * lp);
+                        var w = Vector256.Create(Unsafe.Add(ref wi, r));
+                        for (int c = 0; c < nv; c++) acc[c] = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row, (nuint)(c * 8)), acc[c]);
                     }
 
-                    Vector256.StoreUnsafe(a, ref qi, (nuint)c);
+                    var scale = Vector256.Create(t.Post is { } post ? t.SliceScale * post[i] : t.SliceScale);
+                    for (int c = 0; c < nv; c++)
+                    {
+                        nuint at = (nuint)(c * 8);
+                        Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(scale, acc[c], Vector256.LoadUnsafe(ref qi, at)), ref qi, at);
+                    }
+                }
+                else
+                {
+                    AddMessage(t, i, MemoryMarshal.CreateSpan(ref qi, lp), m);
                 }
             }
-            else
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref qi), ref Unsafe.As<float, byte>(ref ui), (uint)(lp * sizeof(float)));
-                foreach (var t in potts) AddMessage(t, i, MemoryMarshal.CreateSpan(ref qi, lp), m);
-            }
 
-            foreach (var t in other) AddMessage(t, i, MemoryMarshal.CreateSpan(ref qi, lp), m);
             CrfVectorMath.Softmax(ref qi, ref qi, lp);
+            if (output is not null)
+            {
+                for (int k = 0; k < l; k++) output[(long)k * n + i] = Unsafe.Add(ref qi, k);
+            }
         }
     }
 
     /// <summary>acc += the energy term of <paramref name="term"/> at pixel <paramref name="i"/> (from its blurred values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddMessage(PairwiseTerm term, int i, Span<float> acc, Span<float> m)
     {
         int lp = _lp;
@@ -417,22 +574,20 @@ public sealed partial class DenseCrf
         int d1 = lattice.Dimensions + 1;
         int[] off = lattice.Offsets;
         float[] wts = lattice.Weights;
-        ref float vals = ref MemoryMarshal.GetArrayDataReference(term.Blurred);
-        ref float m0 = ref MemoryMarshal.GetReference(m);
-        ref float a0 = ref MemoryMarshal.GetReference(acc);
-        int ob = i * d1;
-        for (int c = 0; c < lp; c += 8)
+        float[] vals = term.Blurred;
+        m.Clear();
+        long ob = (long)i * d1;
+        for (int r = 0; r < d1; r++)
         {
-            var s = Vector256<float>.Zero;
-            for (int r = 0; r < d1; r++)
-                s += Vector256.Create(wts[ob + r]) * Vector256.LoadUnsafe(ref vals, (nuint)(off[ob + r] * lp + c));
-            Vector256.StoreUnsafe(s, ref m0, (nuint)c);
+            float w = wts[ob + r];
+            long o = (long)off[ob + r] * lp;
+            for (int c = 0; c < lp; c++) m[c] = MathF.FusedMultiplyAdd(w, vals[o + c], m[c]);
         }
 
-        var post = Vector256.Create(term.Post[i]);
+        float post = term.Post is { } p ? term.SliceScale * p[i] : term.SliceScale;
+        for (int c = 0; c < lp; c++) m[c] *= post;
         if (term.NegMatrix is { } nm)
         {
-            for (int c = 0; c < lp; c += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m0, (nuint)c) * post, ref m0, (nuint)c);
             int l = Labels;
             for (int a = 0; a < l; a++)
             {
@@ -446,21 +601,10 @@ public sealed partial class DenseCrf
 
         if (term.NegDiagonal is { } nd)
         {
-            ref float d0 = ref MemoryMarshal.GetArrayDataReference(nd);
-            for (int c = 0; c < lp; c += 8)
-            {
-                nuint cc = (nuint)c;
-                var v = Vector256.LoadUnsafe(ref a0, cc) + (Vector256.LoadUnsafe(ref m0, cc) * post) * Vector256.LoadUnsafe(ref d0, cc);
-                Vector256.StoreUnsafe(v, ref a0, cc);
-            }
-
+            for (int c = 0; c < lp; c++) acc[c] += m[c] * nd[c];
             return;
         }
 
-        for (int c = 0; c < lp; c += 8)
-        {
-            nuint cc = (nuint)c;
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, cc) + post * Vector256.LoadUnsafe(ref m0, cc), ref a0, cc);
-        }
+        for (int c = 0; c < lp; c++) acc[c] += m[c];
     }
 }

@@ -25,8 +25,10 @@ public sealed partial class DenseCrf
 
     private readonly List<PairwiseTerm> _terms = [];
     private readonly int _lp;
-    private float[]? _negUnary; // N·Lp, padding lanes −1e30
-    private float[]? _q;        // N·Lp, padding lanes 0
+    private float[]? _negUnary; // N·Lp (pooled), padding lanes −1e30
+    private float[]? _q;        // N·Lp (pooled), padding lanes 0; valid when _qState == Materialized
+    private QState _qState;
+    private bool _disposed;
     private int _partitions;
 
     /// <summary>Creates a CRF over a <paramref name="width"/>×<paramref name="height"/> image with <paramref name="labels"/> labels.</summary>
@@ -65,7 +67,7 @@ public sealed partial class DenseCrf
     public int PairwiseTermCount => _terms.Count;
 
     /// <summary>Whether <see cref="StartInference"/> has run (so <see cref="StepInference"/> and <see cref="CurrentQ"/> may be used).</summary>
-    public bool IsInferenceStarted => _q is not null;
+    public bool IsInferenceStarted => _qState != QState.None;
 
     // ---- unaries --------------------------------------------------------------------------------
 
@@ -93,7 +95,8 @@ public sealed partial class DenseCrf
             CrfThrowHelper.Argument(nameof(unary), string.Create(CultureInfo.InvariantCulture, $"Expected {(long)n * l} unary energies ({l} labels x {n} pixels); got {unary.Length}."));
         if (CrfThrowHelper.FirstNonFinite(unary) is var bad and >= 0)
             CrfThrowHelper.Argument(nameof(unary), string.Create(CultureInfo.InvariantCulture, $"Unary energy of label {bad / n} at pixel {bad % n} is not finite ({unary[bad]})."));
-        var neg = _negUnary ?? new float[(long)n * lp];
+        ThrowIfDisposed();
+        var neg = _negUnary ?? CrfPool<float>.Rent((long)n * lp);
         const int block = 256; // transpose in pixel blocks so both sides stay in cache
         for (int i0 = 0; i0 < n; i0 += block)
         {
@@ -111,7 +114,7 @@ public sealed partial class DenseCrf
         }
 
         _negUnary = neg;
-        _q = null;
+        _qState = QState.None;
     }
 
     /// <summary>Sets U = −log(clip(P)) from class probabilities, as pydensecrf's <c>unary_from_softmax</c>.</summary>
@@ -134,7 +137,8 @@ public sealed partial class DenseCrf
     private bool TrySetNegUnaryFromProbabilities(ReadOnlySpan<float> probabilities, float clip)
     {
         int n = PixelCount, l = Labels, lp = _lp;
-        var neg = _negUnary ?? GC.AllocateUninitializedArray<float>(n * lp);
+        ThrowIfDisposed();
+        var neg = _negUnary ?? CrfPool<float>.Rent((long)n * lp);
         const int block = 256;
         int blocks = (n + block - 1) / block;
         int bad = 0;
@@ -174,9 +178,14 @@ public sealed partial class DenseCrf
             }
         }
 
-        if (bad != 0) return false;
+        if (bad != 0)
+        {
+            if (!ReferenceEquals(neg, _negUnary)) CrfPool<float>.Return(neg);
+            return false;
+        }
+
         _negUnary = neg;
-        _q = null;
+        _qState = QState.None;
         return true;
     }
 
@@ -193,19 +202,7 @@ public sealed partial class DenseCrf
     {
         CrfThrowHelper.CheckStdDev(sx, nameof(sx));
         CrfThrowHelper.CheckStdDev(sy, nameof(sy));
-        int w = Width, h = Height;
-        var f = new float[(long)PixelCount * 2];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                int i = y * w + x;
-                f[2 * i] = x / sx;
-                f[2 * i + 1] = y / sy;
-            }
-        }
-
-        AddTerm(f, 2, compatibility, normalization);
+        AddTerm(new LatticeFeatures.Image(Width, Height, sx, sy, null, null, []), compatibility, normalization);
     }
 
     /// <summary>Adds the smoothness kernel with one standard deviation for x and y and a Potts weight.</summary>
@@ -233,21 +230,7 @@ public sealed partial class DenseCrf
         if (image.Length != (long)PixelCount * channels)
             CrfThrowHelper.Argument(nameof(image), string.Create(CultureInfo.InvariantCulture, $"Expected a ({Height}, {Width}, {channels}) image = {(long)PixelCount * channels} bytes; got {image.Length}."));
         float[] sc = ColorStdDevs(colorStdDevs, channels);
-        int d = 2 + channels, w = Width, h = Height;
-        var f = new float[(long)PixelCount * d];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                int i = y * w + x;
-                int o = i * d;
-                f[o] = x / sx;
-                f[o + 1] = y / sy;
-                for (int c = 0; c < channels; c++) f[o + 2 + c] = image[i * channels + c] / sc[c];
-            }
-        }
-
-        AddTerm(f, d, compatibility, normalization);
+        AddTerm(new LatticeFeatures.Image(Width, Height, sx, sy, image.ToArray(), null, sc), compatibility, normalization);
     }
 
     /// <summary>Adds the appearance kernel for an interleaved (H, W, C) byte image with scalar standard deviations and a Potts weight.</summary>
@@ -281,23 +264,8 @@ public sealed partial class DenseCrf
         ReadOnlySpan<float> data = image.Data;
         if (CrfThrowHelper.FirstNonFinite(data) is var bad and >= 0)
             CrfThrowHelper.Argument(nameof(image), string.Create(CultureInfo.InvariantCulture, $"Image value {bad} is not finite."));
-        int channels = s[0], n = PixelCount;
-        float[] sc = ColorStdDevs(colorStdDevs, channels);
-        int d = 2 + channels, w = Width, h = Height;
-        var f = new float[(long)n * d];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                int i = y * w + x;
-                int o = i * d;
-                f[o] = x / sx;
-                f[o + 1] = y / sy;
-                for (int c = 0; c < channels; c++) f[o + 2 + c] = data[c * n + i] / sc[c];
-            }
-        }
-
-        AddTerm(f, d, compatibility, normalization);
+        float[] sc = ColorStdDevs(colorStdDevs, s[0]);
+        AddTerm(new LatticeFeatures.Image(Width, Height, sx, sy, null, data.ToArray(), sc), compatibility, normalization);
     }
 
     /// <summary>
@@ -325,17 +293,18 @@ public sealed partial class DenseCrf
             for (int i = 0; i < n; i++) f[i * d + k] = data[k * n + i];
         }
 
-        AddTerm(f, d, compatibility, normalization);
+        AddTerm(new LatticeFeatures.Points(f, d), compatibility, normalization);
     }
 
-    private void AddTerm(float[] features, int d, LabelCompatibility compatibility, CrfNormalization normalization)
+    private void AddTerm(LatticeFeatures features, LabelCompatibility compatibility, CrfNormalization normalization)
     {
         ArgumentNullException.ThrowIfNull(compatibility);
         if (!Enum.IsDefined(normalization)) CrfThrowHelper.OutOfRange(nameof(normalization), normalization, "Unknown normalisation mode.");
         if (!compatibility.IsPotts && compatibility.Labels != Labels)
             CrfThrowHelper.Argument(nameof(compatibility), $"The compatibility is defined for {compatibility.Labels} labels but the CRF has {Labels}.");
-        _terms.Add(new PairwiseTerm(features, d, compatibility, normalization));
-        _q = null;
+        ThrowIfDisposed();
+        _terms.Add(new PairwiseTerm(features, compatibility, normalization));
+        _qState = QState.None;
     }
 
     private static float[] ColorStdDevs(ReadOnlySpan<float> values, int channels)

@@ -1,23 +1,25 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Wsss.Core.Tensors;
+
 namespace Wsss.Core.Crf;
 
 /// <summary>
 /// One pairwise potential of a <see cref="DenseCrf"/>: its features (until the lattice is built), the
-/// lattice, the per-pixel scales that fuse normalisation, α and a Potts weight, and the reusable
-/// value buffers of the iteration.
+/// lattice, the per-pixel normalisers, and the reusable (pooled) value buffers of the iteration.
+/// The message of the term at pixel i is <c>SliceScale · slice_i · K(pre ⊙ Q)</c> (Potts), where
+/// <c>SliceScale</c> folds α and the Potts weight and <c>slice_i</c> is the normaliser where the mode applies it after filtering.
 /// </summary>
 internal sealed class PairwiseTerm
 {
-    public PairwiseTerm(float[] features, int dimensions, LabelCompatibility compatibility, CrfNormalization normalization)
+    public PairwiseTerm(LatticeFeatures features, LabelCompatibility compatibility, CrfNormalization normalization)
     {
         Features = features;
-        Dimensions = dimensions;
         Compatibility = compatibility;
         Normalization = normalization;
     }
 
-    public float[]? Features { get; private set; }
-
-    public int Dimensions { get; }
+    public LatticeFeatures? Features { get; private set; }
 
     public LabelCompatibility Compatibility { get; }
 
@@ -25,56 +27,64 @@ internal sealed class PairwiseTerm
 
     public PermutohedralLattice? Lattice { get; private set; }
 
-    /// <summary>Per-pixel scale applied to Q before splatting (the normaliser, or 1).</summary>
-    public float[] Pre { get; private set; } = [];
+    /// <summary>Per-pixel scale applied to Q before splatting (the normaliser), or null for 1.</summary>
+    public float[]? Pre { get; private set; }
 
-    /// <summary>Per-pixel scale applied after slicing: α · normaliser (· w for Potts).</summary>
-    public float[] Post { get; private set; } = [];
+    /// <summary>Per-pixel scale applied after slicing (the normaliser), or null for 1.</summary>
+    public float[]? Post { get; private set; }
 
-    /// <summary>For non-Potts terms: −W as row-major Lp×Lp (diagonal or symmetrised matrix), padding zero.</summary>
+    /// <summary>Constant scale after slicing: α·w for Potts, α otherwise.</summary>
+    public float SliceScale { get; private set; }
+
+    /// <summary>For matrix terms: −W as row-major Lp×Lp (the symmetrised matrix), padding zero.</summary>
     public float[]? NegMatrix { get; private set; }
 
     /// <summary>For diagonal terms: −v padded to Lp.</summary>
     public float[]? NegDiagonal { get; private set; }
 
-    /// <summary>Per-partition splat buffers, (M+1)·Lp each; row 0 stays zero.</summary>
-    public float[][] SplatBuffers { get; private set; } = [];
-
-    /// <summary>Second blur buffer, (M+1)·Lp.</summary>
-    public float[] BlurBuffer { get; private set; } = [];
+    /// <summary>Value buffers of (M+1)·Lp floats each (row 0 stays zero): one splat buffer per partition, at least two (the blur ping-pongs).</summary>
+    public float[][] Buffers { get; private set; } = [];
 
     /// <summary>The buffer holding the blurred values after the last blur.</summary>
     public float[] Blurred { get; set; } = [];
 
-    /// <summary>Builds the lattice and normalisers and allocates the iteration buffers.</summary>
+    /// <summary>Floats of one value buffer: (M+1)·Lp.</summary>
+    public int BufferLength { get; private set; }
+
+    /// <summary>Bytes this term holds once built (lattice arrays, normalisers, value buffers).</summary>
+    public long HeldBytes { get; private set; }
+
+    /// <summary>Builds the lattice and normalisers and rents the iteration buffers.</summary>
     public void Build(int labels, int paddedLabels, int partitions)
     {
         if (Lattice is not null) return;
-        var lattice = new PermutohedralLattice(Features!, Dimensions);
+        var lattice = new PermutohedralLattice(Features!, pooled: true);
         int n = lattice.PointCount;
-        var ones = new float[n];
-        Array.Fill(ones, 1f);
-        var k1 = new float[n];
-        lattice.Filter(ones, k1, 1);
-        float alpha = lattice.Alpha;
-        var pre = new float[n];
-        var post = new float[n];
+        float[] k1 = CrfPool<float>.Rent(n);
+        Normaliser(lattice, k1, partitions);
+
         bool potts = Compatibility.IsPotts;
-        float w = potts ? Compatibility.PottsWeight : 1f;
-        for (int i = 0; i < n; i++)
+        float alpha = lattice.Alpha;
+        SliceScale = potts ? Compatibility.PottsWeight * alpha : alpha;
+        var mode = Normalization;
+        long held = 8L * n * (lattice.Dimensions + 1) + 8L * lattice.Neighbors.Length / 2;
+        if (mode is CrfNormalization.None)
         {
-            float norm = Normalization == CrfNormalization.Symmetric
-                ? (float)(1.0 / Math.Sqrt(k1[i] + 1e-20))
-                : (float)(1.0 / (k1[i] + 1e-20));
-            (float a, float b) = Normalization switch
+            CrfPool<float>.Return(k1);
+        }
+        else
+        {
+            // n = 1/√(K1 + 1e-20) (symmetric, used on both sides) or 1/(K1 + 1e-20), in double as densecrf.
+            float[] norm = k1;
+            bool symmetric = mode == CrfNormalization.Symmetric;
+            Parallelism.ForChunks(n, (s, len) =>
             {
-                CrfNormalization.Symmetric => (norm, norm),
-                CrfNormalization.Before => (norm, 1f),
-                CrfNormalization.After => (1f, norm),
-                _ => (1f, 1f),
-            };
-            pre[i] = a;
-            post[i] = w * (alpha * b);
+                for (int i = s; i < s + len; i++)
+                    norm[i] = symmetric ? (float)(1.0 / Math.Sqrt(norm[i] + 1e-20)) : (float)(1.0 / (norm[i] + 1e-20));
+            });
+            if (mode is CrfNormalization.Symmetric or CrfNormalization.Before) Pre = norm;
+            if (mode is CrfNormalization.Symmetric or CrfNormalization.After) Post = norm;
+            held += 4L * n;
         }
 
         if (Compatibility.DiagonalValues is { } diag)
@@ -94,17 +104,75 @@ internal sealed class PairwiseTerm
             NegMatrix = nm;
         }
 
-        long rows = (long)lattice.VertexCount + 1;
-        long size = rows * paddedLabels;
+        long size = ((long)lattice.VertexCount + 1) * paddedLabels;
         if (size > Array.MaxLength)
             CrfThrowHelper.Argument("features", $"The lattice values need {size} floats, more than a .NET array holds.");
-        var buffers = new float[partitions][];
-        for (int p = 0; p < partitions; p++) buffers[p] = new float[size];
-        SplatBuffers = buffers;
-        BlurBuffer = new float[size];
-        Pre = pre;
-        Post = post;
+        var buffers = new float[Math.Max(2, partitions)][];
+        for (int p = 0; p < buffers.Length; p++)
+        {
+            buffers[p] = CrfPool<float>.Rent(size);
+            buffers[p].AsSpan(0, paddedLabels).Clear(); // row 0: the zero row of missing neighbours
+        }
+
+        Buffers = buffers;
+        BufferLength = (int)size;
+        HeldBytes = held + 4L * size * buffers.Length;
         Lattice = lattice;
         Features = null;
+    }
+
+    /// <summary>
+    /// K1 = the lattice filter of ones (splat the weights, blur, slice with α), densecrf's normaliser input:
+    /// partitions splat privately, then the partial sums are added.
+    /// </summary>
+    private static void Normaliser(PermutohedralLattice lattice, float[] k1, int partitions)
+    {
+        int n = lattice.PointCount, d1 = lattice.Dimensions + 1, m = lattice.VertexCount;
+        int[] off = lattice.Offsets;
+        float[] w = lattice.Weights;
+        int parts = Math.Max(1, partitions);
+        var partial = new float[parts][];
+        void Splat(int p)
+        {
+            var values = new float[m + 1];
+            long start = (long)n * p / parts * d1, end = (long)n * (p + 1) / parts * d1;
+            ref float v0 = ref MemoryMarshal.GetArrayDataReference(values);
+            for (long e = start; e < end; e++) Unsafe.Add(ref v0, off[e]) += w[e];
+            partial[p] = values;
+        }
+
+        if (parts == 1) Splat(0);
+        else Parallel.For(0, parts, Parallelism.Options, Splat);
+        float[] sum = partial[0];
+        for (int p = 1; p < parts; p++)
+        {
+            float[] other = partial[p];
+            for (int v = 0; v <= m; v++) sum[v] += other[v];
+        }
+
+        float[] blurred = lattice.BlurInPlace(sum, new float[m + 1], 1);
+        float alpha = lattice.Alpha;
+        Parallelism.ForChunks(n, (s, len) =>
+        {
+            for (int i = s; i < s + len; i++)
+            {
+                float acc = 0;
+                long e = (long)i * d1;
+                for (int r = 0; r < d1; r++) acc += w[e + r] * alpha * blurred[off[e + r]];
+                k1[i] = acc;
+            }
+        });
+    }
+
+    /// <summary>Returns the pooled arrays; the term must not be used afterwards.</summary>
+    public void Release()
+    {
+        Lattice?.Release();
+        foreach (var b in Buffers) CrfPool<float>.Return(b);
+        CrfPool<float>.Return(Pre ?? Post);
+        Buffers = [];
+        Blurred = [];
+        Pre = null;
+        Post = null;
     }
 }

@@ -26,16 +26,16 @@ public sealed class PermutohedralLattice
 
     private const double KeyLimit = 1.152921504606846976e18; // 2^60
 
-    private readonly bool _allowDense;
+    private readonly bool _pooled;
     private readonly int _d;
     private readonly int _n;
     private readonly int _m;
 
     /// <summary>(d+1)·N: value row (vertex index + 1) of each point's enclosing-simplex vertex r.</summary>
-    private readonly int[] _offsets;
+    private int[] _offsets;
 
     /// <summary>(d+1)·N: barycentric weight of each point's vertex r.</summary>
-    private readonly float[] _weights;
+    private float[] _weights;
 
     /// <summary>2·(d+1)·M: for axis j and vertex v, the rows of neighbours n1 (at 2(jM+v)) and n2 (at 2(jM+v)+1); 0 = missing.</summary>
     private readonly int[] _neighbors;
@@ -45,31 +45,73 @@ public sealed class PermutohedralLattice
     /// <param name="dimensions">The feature dimension d ≥ 1.</param>
     /// <exception cref="ArgumentException">Empty or non-finite features, a length not divisible by d, or a lattice too large.</exception>
     public PermutohedralLattice(ReadOnlySpan<float> features, int dimensions)
-        : this(features, dimensions, allowDenseIndex: true)
+        : this(Validate(features, dimensions), pooled: false)
     {
     }
 
-    /// <summary>Builds the lattice; <paramref name="allowDenseIndex"/> = false forces the hash table (for tests).</summary>
-    internal PermutohedralLattice(ReadOnlySpan<float> features, int dimensions, bool allowDenseIndex)
+    /// <summary>
+    /// Builds the lattice of <paramref name="features"/>; <paramref name="pooled"/> rents the per-point arrays from
+    /// <see cref="CrfPool{T}"/> (give them back with <see cref="Release"/>); <paramref name="partitions"/> &gt; 0 forces
+    /// the number of parallel partitions and <paramref name="reference"/> the sequential reference construction (tests).
+    /// </summary>
+    internal PermutohedralLattice(LatticeFeatures features, bool pooled, int partitions = 0, bool reference = false)
     {
-        _allowDense = allowDenseIndex;
+        _d = features.Dimensions;
+        _n = features.Count;
+        long entries = (long)_n * (_d + 1);
+        if (entries > Array.MaxLength / 2)
+            CrfThrowHelper.Argument("features", string.Create(CultureInfo.InvariantCulture, $"{_n} points of dimension {_d} need {entries} lattice entries, more than this lattice supports ({Array.MaxLength / 2})."));
+        _pooled = pooled;
+        _offsets = pooled ? CrfPool<int>.Rent(entries) : new int[entries];
+        _weights = pooled ? CrfPool<float>.Rent(entries) : new float[entries];
+        if (!reference && LatticeBuilder.TryBuild(features, _offsets, _weights, partitions > 0 ? partitions : LatticeBuilder.DefaultPartitions(_n), out _m, out _neighbors))
+            return;
+        UsesReferenceBuild = true;
+        float[] values = features is LatticeFeatures.Points pts ? pts.Values : Materialize(features);
+        _m = Build(values);
+        _neighbors = new int[2L * (_d + 1) * _m];
+        BuildNeighbors();
+        _table = null;
+    }
+
+    private static LatticeFeatures.Points Validate(ReadOnlySpan<float> features, int dimensions)
+    {
         if (dimensions < 1 || dimensions > 64) CrfThrowHelper.OutOfRange(nameof(dimensions), dimensions, "The feature dimension must be in [1, 64].");
         if (features.IsEmpty) CrfThrowHelper.Argument(nameof(features), "No feature vectors: the lattice needs at least one point.");
         if (features.Length % dimensions != 0)
             CrfThrowHelper.Argument(nameof(features), string.Create(CultureInfo.InvariantCulture, $"{features.Length} values are not a whole number of {dimensions}-dimensional vectors."));
         if (CrfThrowHelper.FirstNonFinite(features) is var bad and >= 0)
             CrfThrowHelper.Argument(nameof(features), string.Create(CultureInfo.InvariantCulture, $"Feature value {bad} (point {bad / dimensions}) is not finite."));
-        _d = dimensions;
-        _n = features.Length / dimensions;
-        long entries = (long)_n * (_d + 1);
-        if (entries > Array.MaxLength / 2)
-            CrfThrowHelper.Argument(nameof(features), string.Create(CultureInfo.InvariantCulture, $"{_n} points of dimension {_d} need {entries} lattice entries, more than this lattice supports ({Array.MaxLength / 2})."));
-        _offsets = new int[entries];
-        _weights = new float[entries];
-        _m = Build(features);
-        _neighbors = new int[2L * (_d + 1) * _m];
-        BuildNeighbors();
-        _table = null;
+        return new LatticeFeatures.Points(features.ToArray(), dimensions);
+    }
+
+    private static float[] Materialize(LatticeFeatures features)
+    {
+        int d = features.Dimensions, n = features.Count;
+        var values = new float[(long)n * d];
+        const int block = 256;
+        var soa = new float[d * block];
+        for (int p0 = 0; p0 < n; p0 += block)
+        {
+            int count = Math.Min(block, n - p0);
+            features.Fill(p0, count, soa, block);
+            for (int j = 0; j < count; j++)
+            {
+                for (int k = 0; k < d; k++) values[(long)(p0 + j) * d + k] = soa[k * block + j];
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>Returns pooled per-point arrays to <see cref="CrfPool{T}"/>; the lattice is unusable afterwards.</summary>
+    internal void Release()
+    {
+        if (!_pooled) return;
+        CrfPool<int>.Return(_offsets);
+        CrfPool<float>.Return(_weights);
+        _offsets = [];
+        _weights = [];
     }
 
     /// <summary>The feature dimension d.</summary>
@@ -90,8 +132,8 @@ public sealed class PermutohedralLattice
 
     internal int[] Neighbors => _neighbors;
 
-    /// <summary>Whether the vertices were indexed densely (no hash table).</summary>
-    internal bool UsesDenseIndex { get; private set; }
+    /// <summary>Whether the sequential reference construction was used (forced, or the key box exceeds 62 bits).</summary>
+    internal bool UsesReferenceBuild { get; }
 
     /// <summary>
     /// Filters <paramref name="input"/> (N rows of <paramref name="valueSize"/> values, point-major) into
@@ -162,84 +204,7 @@ public sealed class PermutohedralLattice
     private int[]? _table;
     private int _filled;
 
-    /// <summary>
-    /// Direct index of every key in a box (used instead of the hash table when the box is small, as for the
-    /// smoothness kernel's regular (x, y) lattice): the same vertices, found without hashing.
-    /// </summary>
-    private int[]? _dense;
-    private long[] _denseLow = [];
-    private long[] _denseSize = [];
-
-    /// <summary>Largest dense index, in entries per point (beyond it the hash table is cheaper in memory).</summary>
-    private const int DenseEntriesPerPoint = 4;
-
-    /// <summary>
-    /// Bounds every lattice key from the features' per-dimension range (the elevation is linear, so interval
-    /// arithmetic gives a box containing every elevated point, widened by the simplex size) and switches to
-    /// a dense index when the box holds at most <see cref="DenseEntriesPerPoint"/>·N + 4096 keys.
-    /// </summary>
-    private bool TryUseDenseIndex(ReadOnlySpan<float> features, double[] scale)
-    {
-        int d = _d;
-        var lo = new double[d];
-        var hi = new double[d];
-        Array.Fill(lo, double.PositiveInfinity);
-        Array.Fill(hi, double.NegativeInfinity);
-        for (int p = 0; p < _n; p++)
-        {
-            ReadOnlySpan<float> f = features.Slice(p * d, d);
-            for (int k = 0; k < d; k++)
-            {
-                lo[k] = Math.Min(lo[k], f[k]);
-                hi[k] = Math.Max(hi[k], f[k]);
-            }
-        }
-
-        // el[j] = Σ_{k ≥ j} cf_k − j·cf_{j−1}, cf_k = f_k·scale_k (0-based k; el[0] = Σ cf).
-        var low = new long[d];
-        var size = new long[d];
-        double total = 1;
-        long margin = 2L * (d + 1) + 2;
-        for (int j = 0; j < d; j++)
-        {
-            double a = 0, b = 0;
-            for (int k = Math.Max(j, 0); k < d; k++)
-            {
-                a += lo[k] * scale[k];
-                b += hi[k] * scale[k];
-            }
-
-            if (j > 0)
-            {
-                double c1 = -j * lo[j - 1] * scale[j - 1], c2 = -j * hi[j - 1] * scale[j - 1];
-                a += Math.Min(c1, c2);
-                b += Math.Max(c1, c2);
-            }
-
-            if (!(b - a < 1e12)) return false;
-            low[j] = (long)Math.Floor(a) - margin;
-            size[j] = (long)Math.Ceiling(b) + margin - low[j] + 1;
-            total *= size[j];
-        }
-
-        if (total > (double)DenseEntriesPerPoint * _n + 4096 || total > Array.MaxLength) return false;
-        var dense = new int[(int)total];
-        Array.Fill(dense, -1);
-        _dense = dense;
-        UsesDenseIndex = true;
-        _denseLow = low;
-        _denseSize = size;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long DenseSlot(ReadOnlySpan<long> key)
-    {
-        long at = 0;
-        for (int i = 0; i < key.Length; i++) at = at * _denseSize[i] + (key[i] - _denseLow[i]);
-        return at;
-    }
-
+    /// <summary>The sequential reference construction (densecrf's algorithm with 64-bit keys and a hash table).</summary>
     private int Build(ReadOnlySpan<float> features)
     {
         int d = _d, d1 = d + 1;
@@ -254,11 +219,8 @@ public sealed class PermutohedralLattice
         }
 
         int capacity = (int)Math.Min(1L << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * Math.Min(_n, 1 << 29))));
-        if (!_allowDense || !TryUseDenseIndex(features, scaleD))
-        {
-            _table = new int[capacity];
-            Array.Fill(_table, -1);
-        }
+        _table = new int[capacity];
+        Array.Fill(_table, -1);
 
         _keys = new long[(capacity / 2 + 1) * d];
 
@@ -320,7 +282,7 @@ public sealed class PermutohedralLattice
     /// precision is exhausted); <paramref name="large"/> reports elevated values beyond float's exact range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Locate<T>(ReadOnlySpan<float> f, ReadOnlySpan<T> scale, Span<T> el, Span<T> rem0, Span<T> bary, Span<int> rank, out bool large)
+    internal static bool Locate<T>(ReadOnlySpan<float> f, ReadOnlySpan<T> scale, Span<T> el, Span<T> rem0, Span<T> bary, Span<int> rank, out bool large)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int d = f.Length;
@@ -398,23 +360,6 @@ public sealed class PermutohedralLattice
 
     private int FindOrInsert(ReadOnlySpan<long> key)
     {
-        if (_dense is { } dense)
-        {
-            for (int i = 0; i < key.Length; i++)
-            {
-                if ((ulong)(key[i] - _denseLow[i]) >= (ulong)_denseSize[i])
-                    CrfThrowHelper.InvalidOperation("Internal error: a lattice key fell outside the bounds computed for the dense index.");
-            }
-
-            long at = DenseSlot(key);
-            int found = dense[at];
-            if (found >= 0) return found;
-            if ((_filled + 1L) * _d > _keys.Length) Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, 2L * _keys.Length + _d));
-            key.CopyTo(_keys.AsSpan(_filled * _d, _d));
-            dense[at] = _filled;
-            return _filled++;
-        }
-
         int[] table = _table!;
         if (2L * _filled >= table.Length) table = Grow();
         int mask = table.Length - 1;
@@ -437,16 +382,6 @@ public sealed class PermutohedralLattice
 
     private int Find(ReadOnlySpan<long> key, int[] table)
     {
-        if (_dense is { } dense)
-        {
-            for (int i = 0; i < key.Length; i++)
-            {
-                if ((ulong)(key[i] - _denseLow[i]) >= (ulong)_denseSize[i]) return -1;
-            }
-
-            return dense[DenseSlot(key)];
-        }
-
         int mask = table.Length - 1;
         int d = _d;
         int h = (int)(Hash(key) & (uint)mask);
@@ -517,6 +452,5 @@ public sealed class PermutohedralLattice
         }
 
         _keys = [];
-        _dense = null;
     }
 }

@@ -129,39 +129,67 @@ public class PermutohedralLatticeTests
     }
 
     /// <summary>
-    /// The smoothness kernel's regular (x, y) lattice is indexed directly (no hash table); it must be the very
-    /// same lattice: the same vertices in the same order, weights, neighbours and filter output, bit for bit.
+    /// The fast construction (SIMD elevation, packed keys, partitions numbered privately then merged) must give the
+    /// very lattice of the sequential reference construction: the same vertices in the same order, weights,
+    /// neighbours and filter output, bit for bit, for any number of partitions.
     /// </summary>
-    [TestCase(61, 47, 3f, 3f, true)]
-    [TestCase(33, 20, 1f, 2.5f, true)]
-    [TestCase(17, 9, 80f, 80f, true)]
-    [TestCase(40, 30, 0.3f, 0.7f, false)] // the key box is too sparse: the hash table is kept
-    public void DenseIndexLatticeEqualsHashTableLattice(int w, int h, float sx, float sy, bool expectDense)
+    [TestCase(61, 47, 2, 3f, 1f, 1)]
+    [TestCase(61, 47, 2, 3f, 1f, 3)]
+    [TestCase(33, 20, 2, 1f, 1f, 2)]
+    [TestCase(17, 9, 2, 80f, 1f, 2)]
+    [TestCase(40, 30, 2, 0.3f, 1f, 4)]
+    [TestCase(37, 23, 5, 20f, 13f, 1)]
+    [TestCase(37, 23, 5, 20f, 13f, 3)]
+    [TestCase(64, 48, 5, 80f, 13f, 2)]
+    [TestCase(50, 31, 5, 3f, 1.5f, 5)]
+    [TestCase(16, 12, 2, 2e-6f, 1f, 2)] // elevated values beyond float's exact range: the double-precision lanes
+    [TestCase(16, 12, 5, 3f, 1e-3f, 2)] // the key box exceeds 62 bits: the reference construction is used
+    [TestCase(29, 7, 4, 5f, 7f, 2)]
+    public void FastBuildEqualsReferenceBuild(int w, int h, int d, float s, float sc, int partitions)
     {
-        var f = new float[w * h * 2];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                f[2 * (y * w + x)] = x / sx;
-                f[2 * (y * w + x) + 1] = y / sy;
-            }
-        }
-
-        var dense = new PermutohedralLattice(f, 2);
-        var hashed = new PermutohedralLattice(f, 2, allowDenseIndex: false);
-        Assert.That(dense.UsesDenseIndex, Is.EqualTo(expectDense));
-        Assert.That(hashed.UsesDenseIndex, Is.False);
-        Assert.That(dense.VertexCount, Is.EqualTo(hashed.VertexCount));
-        Assert.That(dense.Offsets, Is.EqualTo(hashed.Offsets));
-        Assert.That(dense.Weights, Is.EqualTo(hashed.Weights));
-        Assert.That(dense.Neighbors, Is.EqualTo(hashed.Neighbors));
+        bool expectFast = sc > 0.01f;
+        float[] f = Features(w, h, s, d - 2, sc, 13);
+        var fast = new PermutohedralLattice(new LatticeFeatures.Points(f, d), pooled: false, partitions: partitions);
+        var reference = new PermutohedralLattice(new LatticeFeatures.Points(f, d), pooled: false, reference: true);
+        Assert.That(fast.UsesReferenceBuild, Is.EqualTo(!expectFast));
+        Assert.That(reference.UsesReferenceBuild, Is.True);
+        Assert.That(fast.VertexCount, Is.EqualTo(reference.VertexCount));
+        Assert.That(fast.Offsets, Is.EqualTo(reference.Offsets));
+        Assert.That(fast.Weights, Is.EqualTo(reference.Weights));
+        Assert.That(fast.Neighbors, Is.EqualTo(reference.Neighbors));
         var v = new float[w * h * 3];
         new Generator(11).FillUniform(v);
         var a = new float[v.Length];
         var b = new float[v.Length];
-        dense.Filter(v, a, 3);
-        hashed.Filter(v, b, 3);
+        fast.Filter(v, a, 3);
+        reference.Filter(v, b, 3);
         Assert.That(a, Is.EqualTo(b));
+    }
+
+    /// <summary>The image features computed on the fly equal the pixel-major features the public API builds.</summary>
+    [Test]
+    public void ImageFeaturesEqualMaterialisedFeatures()
+    {
+        const int w = 23, h = 11, c = 3;
+        var img = new byte[w * h * c];
+        new Random(5).NextBytes(img);
+        float[] sc = [13f, 7.5f, 0.3f];
+        var f = new float[w * h * (2 + c)];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * w + x, o = i * (2 + c);
+                f[o] = x / 80f;
+                f[o + 1] = y / 3f;
+                for (int k = 0; k < c; k++) f[o + 2 + k] = img[i * c + k] / sc[k];
+            }
+        }
+
+        var fromImage = new PermutohedralLattice(new LatticeFeatures.Image(w, h, 80f, 3f, img, null, sc), pooled: false, partitions: 2);
+        var fromArray = new PermutohedralLattice(f, 2 + c);
+        Assert.That(fromImage.Offsets, Is.EqualTo(fromArray.Offsets));
+        Assert.That(fromImage.Weights, Is.EqualTo(fromArray.Weights));
+        Assert.That(fromImage.Neighbors, Is.EqualTo(fromArray.Neighbors));
     }
 }

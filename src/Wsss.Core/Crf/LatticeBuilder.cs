@@ -1,0 +1,452 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Wsss.Core.Tensors;
+
+namespace Wsss.Core.Crf;
+
+/// <summary>
+/// The fast construction of a <see cref="PermutohedralLattice"/>: the same vertices, ids, weights and
+/// neighbours as densecrf 2.2's sequential construction (and as <see cref="PermutohedralLattice"/>'s
+/// reference build), computed
+/// <list type="bullet">
+/// <item>eight points at a time with <see cref="Vector256"/>: elevation, round-half-even, ranks, wrap-around
+/// fix-up and barycentric weights lane by lane in float32 with densecrf's operation order (no fused
+/// multiply-adds), so every lane is bit-identical to the scalar code; lanes beyond float's exact range or with
+/// inconsistent ranks fall back to the scalar double-precision path;</item>
+/// <item>keys packed into one 63-bit mixed-radix number over a box bounding every vertex and neighbour (derived
+/// from the feature ranges), so lookups compare one <c>ulong</c> and a neighbour key is the vertex key plus a
+/// constant;</item>
+/// <item>on all cores: each partition of consecutive points numbers its vertices in a private table, then the
+/// tables are merged in partition order, which reproduces the global first-appearance order exactly.</item>
+/// </list>
+/// </summary>
+internal static class LatticeBuilder
+{
+    private const int Block = 64;
+    private const int MinPointsPerPartition = 16384;
+    private const float FloatExactLimit = 1 << 20;
+    private const double KeyLimit = 1.152921504606846976e18; // 2^60
+
+    /// <summary>Partitions used for <paramref name="points"/> points (1 when small or single-threaded).</summary>
+    public static int DefaultPartitions(int points)
+    {
+        int cores = Math.Min(Parallelism.MaxDegreeOfParallelism, Environment.ProcessorCount);
+        return Math.Max(1, Math.Min(cores, points / MinPointsPerPartition));
+    }
+
+    /// <summary>densecrf's scale factors: inv_std_dev = √(2/3)(d+1) as float, sf_i = inv_std_dev/√((i+1)(i+2)) in double, stored as float.</summary>
+    public static float[] ScaleFactors(int d)
+    {
+        float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (d + 1));
+        var s = new float[d];
+        for (int i = 0; i < d; i++) s[i] = (float)(1.0 / Math.Sqrt((double)(i + 2) * (i + 1)) * invStdDev);
+        return s;
+    }
+
+    /// <summary>
+    /// Builds the lattice into <paramref name="offsets"/> (vertex id + 1 per point and remainder) and
+    /// <paramref name="weights"/>; returns false, touching nothing, when the key box does not fit in 62 bits
+    /// (extreme feature ranges), leaving the caller to use the reference construction.
+    /// </summary>
+    public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, out int vertexCount, out int[] neighbors)
+    {
+        int d = features.Dimensions, d1 = d + 1, n = features.Count;
+        vertexCount = 0;
+        neighbors = [];
+        float[] scale = ScaleFactors(d);
+        if (!TryPack(features, scale, out long[] low, out long[] size, out long[] stride)) return false;
+
+        partitions = Math.Clamp(partitions, 1, Math.Max(1, n / 64));
+        var tables = new LatticeHashTable[partitions];
+        var ctx = new Context(features, scale, low, size, stride, offsets, weights);
+        void Part(int t)
+        {
+            int start = (int)((long)n * t / partitions), end = (int)((long)n * (t + 1) / partitions);
+            tables[t] = ctx.Run(start, end);
+        }
+
+        if (partitions == 1) Part(0);
+        else Parallel.For(0, partitions, Parallelism.Options, Part);
+
+        // Merge in partition order: partition 0's ids are global; later partitions' new keys follow in their
+        // local first-appearance order, which is exactly the sequential first-appearance order.
+        LatticeHashTable global = tables[0];
+        var maps = new int[partitions][];
+        for (int t = 1; t < partitions; t++)
+        {
+            LatticeHashTable local = tables[t];
+            var map = new int[local.Count];
+            ulong[] keys = local.Keys;
+            for (int k = 0; k < map.Length; k++) map[k] = global.FindOrInsert(keys[k]) + 1;
+            maps[t] = map;
+        }
+
+        if (partitions > 1)
+        {
+            Parallel.For(1, partitions, Parallelism.Options, t =>
+            {
+                int[] map = maps[t];
+                long start = (long)n * t / partitions * d1, end = (long)n * (t + 1) / partitions * d1;
+                for (long e = start; e < end; e++) offsets[e] = map[offsets[e] - 1];
+            });
+        }
+
+        vertexCount = global.Count;
+        neighbors = Neighbors(global, d, stride);
+        return true;
+    }
+
+    /// <summary>
+    /// The key box: for every stored coordinate j &lt; d, the elevated value is linear in the features, so interval
+    /// arithmetic over the feature ranges bounds it; the box is widened so that every vertex (within 2(d+1) of its
+    /// point's elevation) and every blur neighbour (within d of a vertex) lies inside.
+    /// </summary>
+    private static bool TryPack(LatticeFeatures features, float[] scale, out long[] low, out long[] size, out long[] stride)
+    {
+        int d = features.Dimensions;
+        low = new long[d];
+        size = new long[d];
+        stride = new long[d];
+        var lo = new double[d];
+        var hi = new double[d];
+        features.Bounds(lo, hi);
+        long margin = 4L * (d + 1) + 2;
+        double total = 1;
+        for (int j = 0; j < d; j++)
+        {
+            // el[j] = Σ_{k ≥ j} cf_k − j·cf_{j−1}, cf_k = f_k·scale_k (el[0] = Σ cf).
+            double a = 0, b = 0;
+            for (int k = j; k < d; k++)
+            {
+                a += lo[k] * scale[k];
+                b += hi[k] * scale[k];
+            }
+
+            if (j > 0)
+            {
+                double c1 = -j * lo[j - 1] * scale[j - 1], c2 = -j * hi[j - 1] * scale[j - 1];
+                a += Math.Min(c1, c2);
+                b += Math.Max(c1, c2);
+            }
+
+            if (!(b - a < 1e15) || !(Math.Abs(a) < 1e15) || !(Math.Abs(b) < 1e15)) return false;
+            low[j] = (long)Math.Floor(a) - margin;
+            size[j] = (long)Math.Ceiling(b) + margin - low[j] + 1;
+            total *= size[j];
+        }
+
+        if (!(total < 4.0e18)) return false;
+        long s = 1;
+        for (int j = d - 1; j >= 0; j--)
+        {
+            stride[j] = s;
+            s *= size[j];
+        }
+
+        return true;
+    }
+
+    private static int[] Neighbors(LatticeHashTable table, int d, long[] stride)
+    {
+        int m = table.Count, d1 = d + 1;
+        long all = 0;
+        foreach (long s in stride) all += s;
+        var delta1 = new long[d1];
+        var delta2 = new long[d1];
+        for (int j = 0; j <= d; j++)
+        {
+            // n1 = key − 1 on every stored coordinate except j (+d); n2 = key + 1 except j (−d); j = d shifts all by ∓1.
+            delta1[j] = -all + (j < d ? d1 * stride[j] : 0);
+            delta2[j] = all - (j < d ? d1 * stride[j] : 0);
+        }
+
+        long len = 2L * d1 * m;
+        if (len > Array.MaxLength) CrfThrowHelper.Argument("features", string.Create(CultureInfo.InvariantCulture, $"The lattice has {m} vertices, too many for its neighbour table."));
+        var nb = GC.AllocateUninitializedArray<int>((int)len);
+        ulong[] keys = table.Keys;
+        const int chunk = 4096;
+        int chunks = (m + chunk - 1) / chunk;
+        void Body(int c)
+        {
+            int v0 = c * chunk, v1 = Math.Min(m, v0 + chunk);
+            for (int j = 0; j <= d; j++)
+            {
+                long a = delta1[j], b = delta2[j];
+                long baseIndex = 2L * j * m;
+                for (int v = v0; v < v1; v++)
+                {
+                    ulong key = keys[v];
+                    nb[baseIndex + 2 * v] = table.Find((ulong)((long)key + a)) + 1;
+                    nb[baseIndex + 2 * v + 1] = table.Find((ulong)((long)key + b)) + 1;
+                }
+            }
+        }
+
+        if (chunks > 1 && Parallelism.MaxDegreeOfParallelism > 1) Parallel.For(0, chunks, Parallelism.Options, Body);
+        else for (int c = 0; c < chunks; c++) Body(c);
+        return nb;
+    }
+
+    /// <summary>The per-partition worker: elevation, keys and local numbering of a range of points.</summary>
+    private sealed class Context(LatticeFeatures features, float[] scale, long[] low, long[] size, long[] stride, int[] offsets, float[] weights)
+    {
+        private readonly int _d = features.Dimensions;
+
+        public LatticeHashTable Run(int start, int end)
+        {
+            int d = _d, d1 = d + 1;
+            var table = new LatticeHashTable(Math.Max(64, (end - start) / 8));
+            Span<float> block = stackalloc float[d * Block];
+            Span<int> rem = stackalloc int[d1 * 8];
+            Span<int> rank = stackalloc int[d1 * 8];
+            Span<float> bary = stackalloc float[d1 * 8];
+            Span<ulong> lastKey = stackalloc ulong[d1];
+            Span<int> lastId = stackalloc int[d1];
+            Span<ulong> packed = stackalloc ulong[d1];
+            Span<int> inv = stackalloc int[d1];
+            Span<long> remLong = stackalloc long[d1];
+            Span<int> rankOne = stackalloc int[d1];
+            Span<float> baryOne = stackalloc float[d1];
+            Span<float> point = stackalloc float[d];
+            lastKey.Fill(ulong.MaxValue);
+            bool havePrevious = false;
+            bool simd = Vector256.IsHardwareAccelerated;
+            for (int b0 = start; b0 < end; b0 += Block)
+            {
+                int count = Math.Min(Block, end - b0);
+                features.Fill(b0, count, block, Block);
+                for (int j0 = 0; j0 < count; j0 += 8)
+                {
+                    int lanes = Math.Min(8, count - j0);
+                    int bad = simd ? ElevateSimd(block, j0, lanes, rem, rank, bary) : 0xFF;
+                    for (int lane = 0; lane < lanes; lane++)
+                    {
+                        int p = b0 + j0 + lane;
+                        long e = (long)p * d1;
+                        if ((bad >> lane & 1) == 0)
+                        {
+                            bool same = havePrevious;
+                            for (int i = 0; i <= d; i++)
+                            {
+                                long rv = rem[i * 8 + lane];
+                                int kv = rank[i * 8 + lane];
+                                same &= rv == remLong[i] && kv == rankOne[i];
+                                remLong[i] = rv;
+                                rankOne[i] = kv;
+                                weights[e + i] = bary[i * 8 + lane];
+                            }
+
+                            if (same)
+                            {
+                                // Same simplex as the previous point (common in smooth images): same vertices.
+                                for (int r = 0; r <= d; r++) offsets[e + r] = lastId[r];
+                                continue;
+                            }
+
+                            havePrevious = true;
+                        }
+                        else
+                        {
+                            for (int k = 0; k < d; k++) point[k] = block[k * Block + j0 + lane];
+                            LocateScalar(point, p, remLong, rankOne, baryOne);
+                            havePrevious = false;
+                            for (int i = 0; i <= d; i++) weights[e + i] = baryOne[i];
+                        }
+
+                        PackKeys(remLong, rankOne, inv, packed);
+                        for (int r = 0; r <= d; r++)
+                        {
+                            ulong key = packed[r];
+                            if (key != lastKey[r])
+                            {
+                                lastKey[r] = key;
+                                lastId[r] = table.FindOrInsert(key) + 1;
+                            }
+
+                            offsets[e + r] = lastId[r];
+                        }
+                    }
+                }
+            }
+
+            return table;
+        }
+
+        /// <summary>Packed keys of the d+1 vertices: key_r[i] = rem0[i] + r − (d+1)·[rank[i] &gt; d − r] for i &lt; d.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void PackKeys(ReadOnlySpan<long> rem0, ReadOnlySpan<int> rank, Span<int> inv, Span<ulong> packed)
+        {
+            int d = _d, d1 = d + 1;
+            long b = 0, all = 0;
+            for (int i = 0; i < d; i++)
+            {
+                long rel = rem0[i] - low[i];
+                if ((ulong)(rel - 2 * d1) > (ulong)(size[i] - 1 - 4 * d1))
+                    CrfThrowHelper.InvalidOperation("Internal error: a lattice key fell outside the bounds computed from the feature ranges.");
+                b += rel * stride[i];
+                all += stride[i];
+            }
+
+            for (int i = 0; i <= d; i++) inv[rank[i]] = i;
+            long t = 0;
+            packed[0] = (ulong)b;
+            for (int r = 1; r <= d; r++)
+            {
+                int i = inv[d - r + 1];
+                if (i < d) t += stride[i];
+                packed[r] = (ulong)(b + r * all - d1 * t);
+            }
+        }
+
+        /// <summary>
+        /// Eight points (lanes; <paramref name="lanes"/> valid) from the block at column <paramref name="j0"/>: remainder-0
+        /// coordinates, ranks and barycentric weights, bit-identical to the scalar float path. Returns a mask of the lanes
+        /// that need the scalar path (beyond float's exact range or inconsistent ranks).
+        /// </summary>
+        private int ElevateSimd(ReadOnlySpan<float> block, int j0, int lanes, Span<int> remOut, Span<int> rankOut, Span<float> baryOut)
+        {
+            int d = _d, d1 = d + 1;
+            Span<Vector256<float>> el = stackalloc Vector256<float>[d1];
+            Span<Vector256<float>> rem0 = stackalloc Vector256<float>[d1];
+            Span<Vector256<int>> rank = stackalloc Vector256<int>[d1];
+            ref float f0 = ref MemoryMarshal.GetReference(block);
+            var sm = Vector256<float>.Zero;
+            for (int j = d; j > 0; j--)
+            {
+                var cf = Vector256.LoadUnsafe(ref f0, (nuint)((j - 1) * Block + j0)) * Vector256.Create(scale[j - 1]);
+                el[j] = sm - Vector256.Create((float)j) * cf;
+                sm += cf;
+            }
+
+            el[0] = sm;
+            var dp1 = Vector256.Create((float)d1);
+            var invDp1 = Vector256.Create(1f / d1);
+            var limit = Vector256.Create(FloatExactLimit);
+            var badMask = Vector256<int>.Zero;
+            var sum = Vector256<float>.Zero;
+            for (int i = 0; i <= d; i++)
+            {
+                badMask |= Vector256.GreaterThanOrEqual(Vector256.Abs(el[i]), limit).AsInt32();
+                var v = Vector256.Round(invDp1 * el[i]);
+                rem0[i] = v * dp1;
+                sum += v;
+                rank[i] = Vector256<int>.Zero;
+            }
+
+            for (int i = 0; i < d; i++)
+            {
+                var di = el[i] - rem0[i];
+                for (int j = i + 1; j <= d; j++)
+                {
+                    var lt = Vector256.LessThan(di, el[j] - rem0[j]).AsInt32(); // −1 where true
+                    rank[i] -= lt;
+                    rank[j] += lt + Vector256<int>.One;
+                }
+            }
+
+            badMask |= Vector256.GreaterThan(Vector256.Abs(sum), dp1).AsInt32();
+            var s = Vector256.ConvertToInt32(sum);
+            var vd1 = Vector256.Create(d1);
+            var zero = Vector256<int>.Zero;
+            for (int i = 0; i <= d; i++)
+            {
+                var r = rank[i] + s;
+                var neg = Vector256.LessThan(r, zero);
+                var over = Vector256.GreaterThanOrEqual(r, vd1);
+                r += vd1 & neg;
+                r -= vd1 & over;
+                rem0[i] += dp1 & neg.AsSingle();
+                rem0[i] -= dp1 & over.AsSingle();
+                badMask |= Vector256.LessThan(r, zero) | Vector256.GreaterThanOrEqual(r, vd1);
+                rank[i] = r;
+            }
+
+            // bary[k] = v_{rank = d−k} − v_{rank = d−k+1}; bary[0] = v_{rank = d} + (1 − v_{rank = 0}): each slot receives
+            // one addition and one subtraction, so this equals densecrf's accumulation bit for bit.
+            Span<Vector256<float>> v2 = stackalloc Vector256<float>[d1];
+            for (int i = 0; i <= d; i++) v2[i] = (el[i] - rem0[i]) * invDp1;
+            ref float b0 = ref MemoryMarshal.GetReference(baryOut);
+            for (int k = 0; k <= d; k++)
+            {
+                var plus = Vector256<float>.Zero;
+                var minus = Vector256<float>.Zero;
+                var tp = Vector256.Create(d - k);
+                var tm = Vector256.Create(d - k + 1);
+                for (int i = 0; i <= d; i++)
+                {
+                    plus = Vector256.ConditionalSelect(Vector256.Equals(rank[i], tp).AsSingle(), v2[i], plus);
+                    minus = Vector256.ConditionalSelect(Vector256.Equals(rank[i], tm).AsSingle(), v2[i], minus);
+                }
+
+                if (k == 0)
+                {
+                    var last = Vector256<float>.Zero;
+                    for (int i = 0; i <= d; i++) last = Vector256.ConditionalSelect(Vector256.Equals(rank[i], zero).AsSingle(), v2[i], last);
+                    Vector256.StoreUnsafe(plus + (Vector256<float>.One - last), ref b0, (nuint)(k * 8));
+                }
+                else
+                {
+                    Vector256.StoreUnsafe(plus - minus, ref b0, (nuint)(k * 8));
+                }
+            }
+
+            ref int re0 = ref MemoryMarshal.GetReference(remOut);
+            ref int ra0 = ref MemoryMarshal.GetReference(rankOut);
+            for (int i = 0; i <= d; i++)
+            {
+                Vector256.StoreUnsafe(Vector256.ConvertToInt32(rem0[i]), ref re0, (nuint)(i * 8));
+                Vector256.StoreUnsafe(rank[i], ref ra0, (nuint)(i * 8));
+            }
+
+            uint mask = Vector256.ExtractMostSignificantBits(badMask.AsSingle());
+            return (int)(mask & ((1u << lanes) - 1));
+        }
+
+        /// <summary>One point through the scalar path (float, else double precision), as the reference construction.</summary>
+        private void LocateScalar(ReadOnlySpan<float> f, int p, Span<long> rem0, Span<int> rank, Span<float> bary)
+        {
+            int d = _d, d1 = d + 1;
+            Span<float> elF = stackalloc float[d1];
+            Span<float> remF = stackalloc float[d1];
+            Span<float> baryF = stackalloc float[d + 2];
+            if (PermutohedralLattice.Locate<float>(f, scale, elF, remF, baryF, rank, out bool large) && !large)
+            {
+                for (int i = 0; i <= d; i++)
+                {
+                    rem0[i] = (long)remF[i];
+                    bary[i] = baryF[i];
+                }
+
+                return;
+            }
+
+            Span<double> scaleD = stackalloc double[d];
+            for (int i = 0; i < d; i++) scaleD[i] = scale[i];
+            Span<double> elD = stackalloc double[d1];
+            Span<double> remD = stackalloc double[d1];
+            Span<double> baryD = stackalloc double[d + 2];
+            if (PermutohedralLattice.Locate<double>(f, scaleD, elD, remD, baryD, rank, out _) && MaxAbs(remD) < KeyLimit)
+            {
+                for (int i = 0; i <= d; i++)
+                {
+                    rem0[i] = (long)remD[i];
+                    bary[i] = (float)baryD[i];
+                }
+
+                return;
+            }
+
+            CrfThrowHelper.Argument("features", string.Create(CultureInfo.InvariantCulture, $"Point {p} has feature values too large for the lattice (a standard deviation is too small for the data range)."));
+        }
+
+        private static double MaxAbs(ReadOnlySpan<double> values)
+        {
+            double m = 0;
+            foreach (double v in values) m = Math.Max(m, Math.Abs(v));
+            return m;
+        }
+    }
+}
