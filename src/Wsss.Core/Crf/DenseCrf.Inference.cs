@@ -512,7 +512,7 @@ public sealed partial class DenseCrf : IDisposable
     /// </summary>
     private void SliceSoftmaxChunk(int chunk)
     {
-        int lp = _lp, n = PixelCount, l = Labels;
+        int lp = _lp, n = PixelCount;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         Span<float> m = stackalloc float[lp];
         float[] q = _q!;
@@ -559,10 +559,23 @@ public sealed partial class DenseCrf : IDisposable
             }
 
             CrfVectorMath.Softmax(ref qi, ref qi, lp);
-            if (output is not null)
-            {
-                for (int k = 0; k < l; k++) output[(long)k * n + i] = Unsafe.Add(ref qi, k);
-            }
+        }
+
+        if (output is not null) WriteLabelMajor(q, output, i0, i1);
+    }
+
+    /// <summary>
+    /// Copies the pixels [i0, i1) of the pixel-major Q into the label-major output one label at a time, so the writes
+    /// are contiguous runs while the chunk of Q stays in cache (instead of L strided stores per pixel).
+    /// </summary>
+    private void WriteLabelMajor(float[] q, float[] output, int i0, int i1)
+    {
+        int n = PixelCount, l = Labels, lp = _lp;
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
+        for (int k = 0; k < l; k++)
+        {
+            ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(output), (nint)k * n);
+            for (int i = i0; i < i1; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref q0, (nint)i * lp + k);
         }
     }
 

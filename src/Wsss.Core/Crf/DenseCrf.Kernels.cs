@@ -97,7 +97,7 @@ public sealed partial class DenseCrf
     private void SliceRegisters<TW>(int chunk)
         where TW : struct, ICrfVectorWidth
     {
-        int lp = _lp, n = PixelCount, l = Labels, nt = _kernelTerms.Length;
+        int lp = _lp, n = PixelCount, nt = _kernelTerms.Length;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         float[]? output = _output;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
@@ -140,11 +140,9 @@ public sealed partial class DenseCrf
             Vector256.StoreUnsafe(a0, ref qi);
             if (TW.Count > 1) Vector256.StoreUnsafe(a1, ref qi, 8);
             if (TW.Count > 2) Vector256.StoreUnsafe(a2, ref qi, 16);
-            if (output is not null)
-            {
-                for (int k = 0; k < l; k++) output[(long)k * n + i] = Unsafe.Add(ref qi, k);
-            }
         }
+
+        if (output is not null) WriteLabelMajor(_q!, output, i0, i1);
     }
 
     /// <summary>Softmax over the row held in registers, as <see cref="CrfVectorMath.Softmax(ref float, ref float, int)"/> computes it.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Wsss.Core.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -139,7 +141,7 @@ public sealed partial class DenseCrf
         int n = PixelCount, l = Labels, lp = _lp;
         ThrowIfDisposed();
         var neg = _negUnary ?? CrfPool<float>.Rent((long)n * lp);
-        const int block = 256;
+        const int block = 1024;
         int blocks = (n + block - 1) / block;
         int bad = 0;
         unsafe
@@ -155,14 +157,13 @@ public sealed partial class DenseCrf
                     for (int k = 0; k < l; k++)
                     {
                         var src = new ReadOnlySpan<float>(src0 + (long)k * n + i0, len);
-                        foreach (float v in src)
-                        {
-                            if (!(v >= 0f) || v == float.PositiveInfinity) bad = 1;
-                        }
+                        // Min is NaN when any value is NaN, so this also catches NaN.
+                        if (!(TensorPrimitives.Min(src) >= 0f) || TensorPrimitives.Max(src) == float.PositiveInfinity) bad = 1;
 
                         TensorPrimitives.Clamp(src, clip, 1f, t);
                         TensorPrimitives.Log(t, t);
-                        for (int j = 0; j < len; j++) neg[(i0 + j) * lp + k] = t[j];
+                        ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(neg), (nint)i0 * lp + k);
+                        for (int j = 0; j < len; j++) Unsafe.Add(ref dst, (nint)j * lp) = t[j];
                     }
 
                     for (int j = 0; j < len; j++)
@@ -171,7 +172,7 @@ public sealed partial class DenseCrf
                     }
                 }
 
-                if (blocks < 16 || Parallelism.MaxDegreeOfParallelism == 1)
+                if (blocks < 4 || Parallelism.MaxDegreeOfParallelism == 1)
                     for (int b = 0; b < blocks; b++) Body(b);
                 else
                     Parallel.For(0, blocks, Parallelism.Options, Body);
