@@ -6,7 +6,8 @@ namespace Wsss.Core.IO;
 
 /// <summary>
 /// Reads PyTorch <c>.pth</c> state dicts (the zip format of <c>torch.save</c> since 1.6: <c>NAME/data.pkl</c> plus one
-/// raw storage per tensor) as float32 tensors with their PyTorch key names, through a restricted unpickler that only
+/// raw storage per tensor; and the legacy format before it, in which most IRNet/psa-era checkpoints and torchvision's early
+/// ImageNet weights are stored) as float32 tensors with their PyTorch key names, through a restricted unpickler that only
 /// rebuilds tensors: a checkpoint holding any other object is refused with <see cref="InvalidDataException"/>.
 /// </summary>
 public static class PthFile
@@ -18,6 +19,18 @@ public static class PthFile
     public static Dictionary<string, Tensor> Load(string path, string? entry = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        Span<byte> head = stackalloc byte[LegacyMagic.Length];
+        int got;
+        using (var f = File.OpenRead(path)) got = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (got == head.Length && head.SequenceEqual(LegacyMagic)) return LoadLegacy(File.ReadAllBytes(path), path, entry);
+        return LoadZip(path, entry);
+    }
+
+    /// <summary>The first bytes of a legacy (pre-1.6, non-zip) checkpoint: the pickled magic number 0x1950a86a20f9469cfc6c, protocol 2.</summary>
+    private static ReadOnlySpan<byte> LegacyMagic => [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
+
+    private static Dictionary<string, Tensor> LoadZip(string path, string? entry)
+    {
         ZipArchive zip;
         try
         {
@@ -25,7 +38,7 @@ public static class PthFile
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path}: not a zip-format PyTorch checkpoint (torch.save since 1.6): {e.Message}", e);
+            throw new InvalidDataException($"{path}: not a PyTorch checkpoint (neither the zip format of torch.save since 1.6 nor the legacy format before it): {e.Message}", e);
         }
         using (zip)
         {
@@ -33,30 +46,106 @@ public static class PthFile
                       ?? throw new InvalidDataException($"{path}: no data.pkl in the archive");
             string prefix = pkl.FullName[..^"data.pkl".Length];
             var root = TorchPickle.Load(ReadAll(pkl, path), path);
-            if (entry is not null)
-            {
-                var top = root as TorchPickle.PyDict ?? throw new InvalidDataException($"{path}: the checkpoint is not a dict, so it has no entry '{entry}'");
-                root = top.Items.FirstOrDefault(kv => kv.Key as string == entry).Value ?? throw new InvalidDataException($"{path}: no entry '{entry}'");
-            }
-            var dict = root as TorchPickle.PyDict ?? throw new InvalidDataException($"{path}: the checkpoint is not a dict of tensors");
-            var result = new Dictionary<string, Tensor>();
             var storages = new Dictionary<string, byte[]>();
-            using var suspend = TensorScope.Suspend();
-            foreach (var (k, v) in dict.Items)
+            return Tensors(root, path, entry, key =>
             {
-                if (k is not string key) throw new InvalidDataException($"{path}: a key of the state dict is not a string");
-                if (v is not TorchPickle.TensorRef t)
-                    throw new InvalidDataException($"{path}: entry '{key}' is a {v?.GetType().Name ?? "None"}, not a tensor (pass the nesting key as entry, if the state dict is nested)");
-                if (!storages.TryGetValue(t.Storage.Key, out var bytes))
+                if (!storages.TryGetValue(key, out var bytes))
                 {
-                    var e = zip.GetEntry(prefix + "data/" + t.Storage.Key) ?? throw new InvalidDataException($"{path}: storage '{t.Storage.Key}' of '{key}' is missing");
-                    storages[t.Storage.Key] = bytes = ReadAll(e, path);
+                    var e = zip.GetEntry(prefix + "data/" + key) ?? throw new InvalidDataException($"{path}: storage '{key}' is missing");
+                    storages[key] = bytes = ReadAll(e, path);
                 }
-                result[key] = ToTensor(t, bytes, path, key);
-            }
-            return result;
+
+                return bytes;
+            });
         }
     }
+
+    /// <summary>
+    /// The legacy format of torch.save before 1.6 (IRNet's and psa's era, and torchvision's early ImageNet weights such as
+    /// resnet50-19c8e357.pth): consecutive pickles of the magic number, the protocol version (1001), the system info and
+    /// the object, then the pickled list of storage keys, then each storage in that order as an int64 element count and
+    /// its raw little-endian bytes.
+    /// </summary>
+    private static Dictionary<string, Tensor> LoadLegacy(byte[] data, string path, string? entry)
+    {
+        int pos = LegacyMagic.Length;
+        if (TorchPickle.Load(data, pos, out pos, path) is not 1001L)
+            throw new InvalidDataException($"{path}: unsupported legacy checkpoint protocol version (expected 1001)");
+        if (TorchPickle.Load(data, pos, out pos, path) is not TorchPickle.PyDict sysInfo)
+            throw new InvalidDataException($"{path}: malformed legacy checkpoint (no system info)");
+        if (sysInfo.Items.Any(kv => kv.Key is "little_endian" && kv.Value is false))
+            throw new InvalidDataException($"{path}: the checkpoint was written on a big-endian machine, which this reader does not support");
+        var root = TorchPickle.Load(data, pos, out pos, path);
+        if (TorchPickle.Load(data, pos, out pos, path) is not List<object?> keys || keys.Any(k => k is not string))
+            throw new InvalidDataException($"{path}: malformed legacy checkpoint (no storage key list)");
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        CollectStorages(root, sizes);
+        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string key in keys.Cast<string>())
+        {
+            if (pos + 8 > data.Length) throw new InvalidDataException($"{path}: the checkpoint is truncated (storage '{key}')");
+            long count = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(pos, 8));
+            pos += 8;
+            if (!sizes.TryGetValue(key, out long elem)) throw new InvalidDataException($"{path}: storage '{key}' is not used by any tensor");
+            long bytes = count * elem;
+            if (count < 0 || bytes > data.Length - pos) throw new InvalidDataException($"{path}: the checkpoint is truncated (storage '{key}')");
+            storages[key] = data.AsSpan(pos, (int)bytes).ToArray();
+            pos += (int)bytes;
+        }
+
+        return Tensors(root, path, entry, key => storages.TryGetValue(key, out var b) ? b : throw new InvalidDataException($"{path}: storage '{key}' is missing"));
+    }
+
+    /// <summary>Element sizes of the storages the pickled object refers to.</summary>
+    private static void CollectStorages(object? o, Dictionary<string, long> sizes)
+    {
+        switch (o)
+        {
+            case TorchPickle.TensorRef t:
+                sizes[t.Storage.Key] = ElementSize(t.Storage.DType);
+                break;
+            case TorchPickle.PyDict d:
+                foreach (var kv in d.Items) CollectStorages(kv.Value, sizes);
+                break;
+            case object?[] tuple:
+                foreach (var item in tuple) CollectStorages(item, sizes);
+                break;
+            case List<object?> list:
+                foreach (var item in list) CollectStorages(item, sizes);
+                break;
+        }
+    }
+
+    /// <summary>The state dict (or the one nested under <paramref name="entry"/>) as float32 tensors.</summary>
+    private static Dictionary<string, Tensor> Tensors(object? root, string path, string? entry, Func<string, byte[]> storage)
+    {
+        if (entry is not null)
+        {
+            var top = root as TorchPickle.PyDict ?? throw new InvalidDataException($"{path}: the checkpoint is not a dict, so it has no entry '{entry}'");
+            root = top.Items.FirstOrDefault(kv => kv.Key as string == entry).Value ?? throw new InvalidDataException($"{path}: no entry '{entry}'");
+        }
+
+        var dict = root as TorchPickle.PyDict ?? throw new InvalidDataException($"{path}: the checkpoint is not a dict of tensors");
+        var result = new Dictionary<string, Tensor>();
+        using var suspend = TensorScope.Suspend();
+        foreach (var (k, v) in dict.Items)
+        {
+            if (k is not string key) throw new InvalidDataException($"{path}: a key of the state dict is not a string");
+            if (v is not TorchPickle.TensorRef t)
+                throw new InvalidDataException($"{path}: entry '{key}' is a {v?.GetType().Name ?? "None"}, not a tensor (pass the nesting key as entry, if the state dict is nested)");
+            result[key] = ToTensor(t, storage(t.Storage.Key), path, key);
+        }
+
+        return result;
+    }
+
+    private static int ElementSize(string dtype) => dtype switch
+    {
+        "FloatStorage" or "IntStorage" => 4,
+        "HalfStorage" or "BFloat16Storage" or "ShortStorage" => 2,
+        "DoubleStorage" or "LongStorage" => 8,
+        _ => 1,
+    };
 
     private static byte[] ReadAll(ZipArchiveEntry e, string path)
     {
@@ -75,13 +164,7 @@ public static class PthFile
 
     private static Tensor ToTensor(TorchPickle.TensorRef t, byte[] bytes, string path, string key)
     {
-        int elem = t.Storage.DType switch
-        {
-            "FloatStorage" or "IntStorage" => 4,
-            "HalfStorage" or "BFloat16Storage" or "ShortStorage" => 2,
-            "DoubleStorage" or "LongStorage" => 8,
-            _ => 1,
-        };
+        int elem = ElementSize(t.Storage.DType);
         if ((long)bytes.Length < t.Storage.Numel * elem)
             throw new InvalidDataException($"{path}: storage of '{key}' holds {bytes.Length} bytes, expected {t.Storage.Numel * elem}");
         var shape = t.Size.Select(s => s is < 0 or > int.MaxValue ? throw new InvalidDataException($"{path}: '{key}' has a bad size") : (int)s).ToArray();

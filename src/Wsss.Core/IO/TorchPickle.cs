@@ -5,7 +5,7 @@ namespace Wsss.Core.IO;
 
 /// <summary>
 /// A restricted unpickler for PyTorch checkpoints: it understands the opcodes torch.save emits and allows only the
-/// globals that rebuild tensors (<c>collections.OrderedDict</c>, <c>torch._utils._rebuild_tensor_v2</c>,
+/// globals that rebuild tensors (<c>collections.OrderedDict</c>, <c>torch._utils._rebuild_tensor_v2</c> and its pre-1.0 form,
 /// <c>torch._utils._rebuild_parameter</c>, <c>torch.*Storage</c>). Nothing is ever executed; any other global fails.
 /// </summary>
 internal static class TorchPickle
@@ -31,11 +31,14 @@ internal static class TorchPickle
         "FloatStorage", "HalfStorage", "BFloat16Storage", "DoubleStorage", "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
     };
 
-    public static object? Load(byte[] data, string file)
+    public static object? Load(byte[] data, string file) => Load(data, 0, out _, file);
+
+    /// <summary>Unpickles the pickle that starts at <paramref name="start"/>; <paramref name="end"/> is the offset after its STOP opcode.</summary>
+    public static object? Load(byte[] data, int start, out int end, string file)
     {
         var stack = new List<object?>();
         var memo = new Dictionary<long, object?>();
-        int pos = 0;
+        int pos = start;
         Exception Bad(string why) => new InvalidDataException($"{file}: {why} (pickle offset {pos})");
         byte ReadByte() => pos < data.Length ? data[pos++] : throw Bad("the pickle ends early");
         ReadOnlySpan<byte> Take(long n, byte[] d)
@@ -75,7 +78,9 @@ internal static class TorchPickle
             {
                 case 0x80: ReadByte(); break; // PROTO
                 case 0x95: Take(8, data); break; // FRAME
-                case (byte)'.': return stack.Count == 1 ? stack[0] : throw Bad("the pickle did not leave exactly one object");
+                case (byte)'.':
+                    end = pos;
+                    return stack.Count == 1 ? stack[0] : throw Bad("the pickle did not leave exactly one object");
                 case (byte)'(': stack.Add(Mark.Instance); break;
                 case (byte)'}': stack.Add(new PyDict()); break;
                 case (byte)']': stack.Add(new List<object?>()); break;
@@ -138,16 +143,23 @@ internal static class TorchPickle
 
     private static Global CheckGlobal(string module, string name, string file)
     {
-        bool ok = (module, name) is ("collections", "OrderedDict") or ("torch._utils", "_rebuild_tensor_v2") or ("torch._utils", "_rebuild_parameter")
+        bool ok = (module, name) is ("collections", "OrderedDict") or ("torch._utils", "_rebuild_tensor_v2") or ("torch._utils", "_rebuild_tensor")
+                  or ("torch._utils", "_rebuild_parameter")
                   || (module == "torch" && Storages.Contains(name));
         if (!ok) throw new InvalidDataException($"{file}: the checkpoint holds '{module}.{name}', not only tensors; refusing to load it (only state dicts of tensors are read, nothing is executed)");
         return new Global(module, name);
     }
 
+    /// <summary>
+    /// A storage reference: ('storage', type, key, location, numel) in the zip format, with a sixth element, the view
+    /// metadata, in the legacy format (None unless the tensor shares a storage view, which torch stopped writing in 1.0).
+    /// </summary>
     private static StorageRef PersistentStorage(object? pid, string file)
     {
-        if (pid is not object?[] { Length: 5 } t || t[0] is not "storage" || t[1] is not Global g || t[2] is not string key || t[4] is not long numel || numel < 0)
+        if (pid is not object?[] { Length: 5 or 6 } t || t[0] is not "storage" || t[1] is not Global g || t[2] is not string key || t[4] is not long numel || numel < 0)
             throw new InvalidDataException($"{file}: unexpected persistent id in the pickle");
+        if (t.Length == 6 && t[5] is not null)
+            throw new InvalidDataException($"{file}: the legacy checkpoint stores a storage view ('{key}'), which this reader does not support; re-save it with a recent torch.save");
         return new StorageRef(g.Name, key, numel);
     }
 
@@ -159,6 +171,7 @@ internal static class TorchPickle
             case "OrderedDict":
                 return new PyDict();
             case "_rebuild_tensor_v2":
+            case "_rebuild_tensor":
                 if (args.Length < 4 || args[0] is not StorageRef s || args[1] is not long offset || args[2] is not object?[] size || args[3] is not object?[] stride
                     || size.Length != stride.Length || size.Any(v => v is not long) || stride.Any(v => v is not long))
                     throw new InvalidDataException($"{file}: malformed tensor record");

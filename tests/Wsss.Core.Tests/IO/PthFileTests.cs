@@ -13,6 +13,9 @@ public class PthFileTests
     [TestCase("small_state")]
     [TestCase("mixed")]
     [TestCase("legacy_zip_name", "small_state")]
+    [TestCase("small_state_legacy", "small_state")]
+    [TestCase("small_state_legacy_v1", "small_state")]
+    [TestCase("mixed_legacy", "mixed")]
     public void EveryTensorMatchesTorch(string pth, string? npz = null)
     {
         var loaded = PthFile.Load(Fixture(pth + ".pth"));
@@ -55,6 +58,40 @@ public class PthFileTests
         foreach (var (key, t) in a.StateDict()) Assert.That(b.StateDict()[key].ToArray(), Is.EqualTo(t.ToArray()), key);
         var expected = TensorFiles.LoadNpz(Fixture("small_state.npz"));
         Assert.That(a.StateDict()["1.running_mean"].ToArray(), Is.EqualTo(expected["1.running_mean"].ToArray()));
+    }
+
+    [Test]
+    public void LegacyCheckpointsNestedUnderAKeyLoad()
+    {
+        var loaded = PthFile.Load(Fixture("nested_legacy.pth"), entry: "model");
+        var expected = TensorFiles.LoadNpz(Fixture("small_state.npz"));
+        Assert.That(loaded.Keys, Is.EqualTo(expected.Keys));
+        foreach (var (key, e) in expected) Assert.That(loaded[key].ToArray(), Is.EqualTo(e.ToArray()), key);
+        var ex = Assert.Throws<InvalidDataException>(() => PthFile.Load(Fixture("nested_legacy.pth")))!;
+        Assert.That(ex.Message, Does.Contain("pass the nesting key as entry"));
+    }
+
+    [Test]
+    public void TruncatedLegacyCheckpointsAreReported()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"wsss-pth-{Guid.NewGuid():N}.pth");
+        try
+        {
+            var good = File.ReadAllBytes(Fixture("small_state_legacy.pth"));
+            for (int cut = 16; cut < good.Length; cut += 37)
+            {
+                File.WriteAllBytes(path, good[..cut]);
+                var ex = Assert.Throws<InvalidDataException>(() => PthFile.Load(path), $"cut at {cut}")!;
+                Assert.That(ex.Message, Does.Contain(path), $"cut at {cut}: the message names the file");
+            }
+
+            File.WriteAllBytes(path, [1, 2, 3]);
+            Assert.That(Assert.Throws<InvalidDataException>(() => PthFile.Load(path))!.Message, Does.Contain("not a PyTorch checkpoint"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Test]

@@ -5,6 +5,9 @@ mixed.pth:        an OrderedDict with float16, bfloat16, float64, int32, bool te
 small_state.npz / mixed.npz: the same tensors as float32 (bool/int as float) for comparison
 not_tensors.pth:  a pickled dict holding a plain Python object (must be rejected)
 legacy_zip_name.pth: small_state saved under another archive folder name
+small_state_legacy.pth / mixed_legacy.pth: the same dicts in torch.save's legacy (pre-1.6, non-zip) format
+small_state_legacy_v1.pth: small_state_legacy.pth with the pre-1.0 rebuild function name (torch._utils._rebuild_tensor)
+nested_legacy.pth: {"model": small_state, "epoch": 3} in the legacy format (read with entry="model")
 small_state.safetensors: the same state dict laid out as safetensors.torch.save_file does (tensors ordered by dtype
                   alignment, then name; header JSON padded with spaces to 8 bytes; metadata {"format": "pt"}). The
                   safetensors package is not in Debian, so the bytes are assembled here per the format.
@@ -66,4 +69,14 @@ def save_safetensors(state, path):
 
 
 save_safetensors(sd, os.path.join(OUT, "small_state.safetensors"))
+
+torch.save(sd, os.path.join(OUT, "small_state_legacy.pth"), _use_new_zipfile_serialization=False)
+torch.save(mixed, os.path.join(OUT, "mixed_legacy.pth"), _use_new_zipfile_serialization=False)
+torch.save({"model": sd, "epoch": 3}, os.path.join(OUT, "nested_legacy.pth"), _use_new_zipfile_serialization=False)
+with open(os.path.join(OUT, "small_state_legacy.pth"), "rb") as f:
+    legacy = f.read()
+# GLOBAL is newline-terminated text, so the name can change length; the v2 arguments extend v1's four.
+assert legacy.count(b"_rebuild_tensor_v2\n") > 0
+with open(os.path.join(OUT, "small_state_legacy_v1.pth"), "wb") as f:
+    f.write(legacy.replace(b"_rebuild_tensor_v2\n", b"_rebuild_tensor\n"))
 print("ok")
