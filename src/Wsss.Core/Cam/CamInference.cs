@@ -15,6 +15,9 @@ public static class CamInference
     /// <summary>The references' scales: 1.0, 0.5, 1.5, 2.0.</summary>
     public static IReadOnlyList<double> DefaultScales { get; } = Array.AsReadOnly(new[] { 1.0, 0.5, 1.5, 2.0 });
 
+    /// <summary>The largest side a rescaled image may have.</summary>
+    public const int MaxScaledSide = 1 << 15;
+
     /// <summary>IRNet's constant added before each per-class maximum division.</summary>
     public const float NormalizationEpsilon = 1e-5f;
 
@@ -25,7 +28,7 @@ public static class CamInference
     /// </summary>
     /// <param name="model">The CAM network (evaluation mode is the caller's choice; IRNet's BatchNorm is frozen anyway).</param>
     /// <param name="image">The RGB image.</param>
-    /// <param name="labels">Multi-hot image labels, one per class of <paramref name="model"/>; classes with a value &gt; 0 are kept.</param>
+    /// <param name="labels">Multi-hot image labels, one per class of <paramref name="model"/>; classes with a value &gt; 1e-5 are kept (IRNet keeps the non-zero ones: the same for 0/1 labels).</param>
     /// <param name="scales">Scales (default <see cref="DefaultScales"/>).</param>
     /// <param name="flip">Also run each scale's horizontal flip (the references do).</param>
     public static IrnCamResult Irn(ICamModel model, ImageBuffer image, ReadOnlySpan<float> labels, IReadOnlyList<double>? scales = null, bool flip = true)
@@ -126,7 +129,14 @@ public static class CamInference
             throw new ArgumentException($"expected {model.NumClasses} labels (one per class of the model), got {labels.Length}", nameof(labels));
         if (scales.Count == 0) throw new ArgumentException("at least one scale is needed", nameof(scales));
         foreach (double s in scales)
+        {
             if (!(s > 0) || double.IsInfinity(s)) throw new ArgumentException($"scales must be positive and finite, got {s}", nameof(scales));
+            if (s * Math.Max(image.Width, image.Height) > MaxScaledSide)
+                throw new ArgumentException($"scale {s} would make the {image.Width}x{image.Height} image more than {MaxScaledSide} pixels wide or high", nameof(scales));
+            var (sh, sw) = PilResampler.RescaledSize(image.Height, image.Width, s);
+            if (sh < model.MinInputSize || sw < model.MinInputSize)
+                throw new ArgumentException($"at scale {s} the {image.Width}x{image.Height} image becomes {sw}x{sh}, smaller than the network's minimum input {model.MinInputSize}x{model.MinInputSize}", nameof(image));
+        }
         var keys = new List<int>();
         for (int c = 0; c < labels.Length; c++)
         {
@@ -140,7 +150,7 @@ public static class CamInference
     private static Tensor SelectClasses(Tensor cams, int[] keys)
     {
         int h = cams.Size(2), w = cams.Size(3);
-        var src = cams.Reshape(cams.Size(1), h, w).Clone();
+        var src = cams.Reshape(cams.Size(1), h, w);
         var result = Tensor.Zeros(keys.Length, h, w);
         var s = src.Data;
         var d = result.Data;

@@ -12,6 +12,8 @@ namespace Wsss.Core.Cam;
 /// forward pass serves every class, the backward passes only run through the layers after the target, and the model's
 /// parameter gradients are left untouched. The layer must be called through <see cref="Module{TIn,TOut}.Call"/> (all
 /// of the library's networks call their children that way). The model's train/eval mode is the caller's choice.
+/// <see cref="Compute(Tensor, IReadOnlyList{int})"/> temporarily turns off the parameters' RequiresGrad and hooks the
+/// layer, so the model must not be used from another thread meanwhile.
 /// </remarks>
 public sealed class GradCam
 {

@@ -181,7 +181,10 @@ public sealed partial class DenseCrf
 
         if (bad != 0)
         {
-            if (!ReferenceEquals(neg, _negUnary)) CrfPool<float>.Return(neg);
+            // A reused buffer is partly overwritten: drop it, so the CRF reports a missing unary rather than using it.
+            CrfPool<float>.Return(neg);
+            _negUnary = null;
+            _qState = QState.None;
             return false;
         }
 

@@ -87,8 +87,8 @@ public static class PthFile
             long count = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(pos, 8));
             pos += 8;
             if (!sizes.TryGetValue(key, out long elem)) throw new InvalidDataException($"{path}: storage '{key}' is not used by any tensor");
+            if (count < 0 || count > (data.Length - pos) / elem) throw new InvalidDataException($"{path}: the checkpoint is truncated (storage '{key}')");
             long bytes = count * elem;
-            if (count < 0 || bytes > data.Length - pos) throw new InvalidDataException($"{path}: the checkpoint is truncated (storage '{key}')");
             storages[key] = data.AsSpan(pos, (int)bytes).ToArray();
             pos += (int)bytes;
         }

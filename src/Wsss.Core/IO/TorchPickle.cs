@@ -105,6 +105,9 @@ internal static class TorchPickle
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(8, data))); break;
                 case (byte)'X': { uint n = BinaryPrimitives.ReadUInt32LittleEndian(Take(4, data)); stack.Add(Encoding.UTF8.GetString(Take(n, data))); break; }
                 case 0x8c: { int n = ReadByte(); stack.Add(Encoding.UTF8.GetString(Take(n, data))); break; }
+                // Python 2's byte strings (BINSTRING, SHORT_BINSTRING), found in checkpoints written under Python 2.
+                case (byte)'T': { int n = BinaryPrimitives.ReadInt32LittleEndian(Take(4, data)); stack.Add(Encoding.Latin1.GetString(Take(n, data))); break; }
+                case (byte)'U': { int n = ReadByte(); stack.Add(Encoding.Latin1.GetString(Take(n, data))); break; }
                 case (byte)'t': stack.Add(PopToMark().ToArray()); break;
                 case 0x85: stack.Add(new[] { Pop() }); break;
                 case 0x86: { var b = Pop(); var a = Pop(); stack.Add(new[] { a, b }); break; }

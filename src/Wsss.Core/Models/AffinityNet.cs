@@ -40,7 +40,7 @@ public sealed class AffinityNet : Module<Tensor, Tensor>
     public AffinityNetHead Head { get; }
 
     /// <summary>The embedding (B, 448, h, w) on the stride-8 grid of a normalised (B, 3, H, W) batch.</summary>
-    /// <exception cref="ArgumentException">The input is not (B, 3, H, W) with H, W ≥ 32.</exception>
+    /// <exception cref="ArgumentException">The input is not (B, 3, H, W) with H and W at least the backbone's MinInputSize (8 for output stride 8).</exception>
     public override Tensor Forward(Tensor input)
     {
         var stages = _backbone.ForwardStages(input);

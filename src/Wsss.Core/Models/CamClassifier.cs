@@ -12,9 +12,9 @@ namespace Wsss.Core.Models;
 /// </summary>
 /// <remarks>
 /// <para>jiwoon-ahn/irn <c>net/resnet50_cam.Net</c> and <c>CAM</c>. Parameter names are the reference's
-/// (<c>resnet50.conv1.weight</c>, …, <c>classifier.weight</c>). The reference also registers the backbone a second
-/// time as <c>stage1</c> … <c>stage4</c>, so its checkpoints repeat every backbone tensor under those names;
-/// <see cref="LoadReferenceStateDict"/> accepts them and checks they agree.</para>
+/// (<c>resnet50.conv1.weight</c>, …, <c>classifier.weight</c>). The reference also registers the backbone again as
+/// <c>stage1</c> … <c>stage4</c> and in the ModuleLists <c>backbone</c> and <c>newly_added</c>, so its checkpoints
+/// repeat every tensor under those names; <see cref="LoadReferenceStateDict"/> accepts them and checks they agree.</para>
 /// <para>What trains, as the reference: the stem, layer1 and layer2 run without gradient (the reference detaches
 /// layer2's output), so only layer3, layer4 and the classifier learn. BatchNorm always normalises with its running
 /// statistics (IRNet's FixedBatchNorm), but the affine weights of layer3 and layer4's BatchNorms still learn, because the
@@ -85,12 +85,17 @@ public sealed class CamClassifier : Module<Tensor, Tensor>, ICamModel, ISegmenta
     }
 
     /// <inheritdoc />
-    public Tensor ForwardCams(Tensor images) => Functional.Conv2d(ForwardFeatures(images), Classifier.Weight).Relu();
+    public Tensor ForwardCams(Tensor images) => Classifier.Call(ForwardFeatures(images)).Relu();
 
-    /// <summary>The CAMs bilinearly resized (align_corners false) to the input's size (N, C, H, W).</summary>
+    /// <summary>
+    /// The CAMs bilinearly resized (align_corners false) to the input's size (N, C, H, W), without gradient recording.
+    /// There is no background channel: add one (e.g. <see cref="Labels.CamUtils.WithBackgroundThreshold"/>) before
+    /// taking the argmax as a mask.
+    /// </summary>
     public Tensor PredictScores(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
+        using var noGrad = Autograd.NoGrad();
         var cams = ForwardCams(images);
         return Functional.Interpolate(cams, size: (images.Size(2), images.Size(3)), mode: InterpolateMode.Bilinear, alignCorners: false);
     }
@@ -155,11 +160,18 @@ public sealed class CamClassifier : Module<Tensor, Tensor>, ICamModel, ISegmenta
     }
 
     private static bool IsStageAlias(string key)
-        => key.Length > 7 && key.StartsWith("stage", StringComparison.Ordinal) && key[5] is >= '1' and <= '4' && key[6] == '.';
+        => (key.Length > 7 && key.StartsWith("stage", StringComparison.Ordinal) && key[5] is >= '1' and <= '4' && key[6] == '.')
+           || (key.Length > 11 && key.StartsWith("backbone.", StringComparison.Ordinal) && key[9] is >= '0' and <= '3' && key[10] == '.')
+           || key.StartsWith("newly_added.0.", StringComparison.Ordinal);
 
-    /// <summary>stage1.0 → conv1, stage1.1 → bn1, stage1.4.* → layer1.*, stageK.0.* → layer{K}.* (K = 2..4).</summary>
+    /// <summary>
+    /// stage1.0 → conv1, stage1.1 → bn1, stage1.4.* → layer1.*, stageK.0.* → layer{K}.* (K = 2..4); the reference's
+    /// ModuleLists: backbone.{K−1}.* = stageK.*, newly_added.0.* = classifier.*.
+    /// </summary>
     private string CanonicalName(string alias)
     {
+        if (alias.StartsWith("newly_added.0.", StringComparison.Ordinal)) return "classifier." + alias["newly_added.0.".Length..];
+        if (alias.StartsWith("backbone.", StringComparison.Ordinal)) alias = $"stage{alias[9] - '0' + 1}{alias[10..]}";
         int stage = alias[5] - '0';
         string rest = alias[7..];
         int dot = rest.IndexOf('.', StringComparison.Ordinal);

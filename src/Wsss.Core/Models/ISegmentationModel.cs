@@ -11,6 +11,9 @@ public interface ISegmentationModel
     /// <summary>Number of score channels (classes, background included when the model has one).</summary>
     int NumClasses { get; }
 
-    /// <summary>Per-pixel class scores (N, <see cref="NumClasses"/>, H, W) for normalised images (N, 3, H, W); argmax over dim 1 gives the mask.</summary>
+    /// <summary>
+    /// Per-pixel class scores (N, <see cref="NumClasses"/>, H, W) for normalised images (N, 3, H, W). With a background
+    /// channel the argmax over dim 1 is the mask; models without one (CAMs) say so and leave the background to the caller.
+    /// </summary>
     Tensor PredictScores(Tensor images);
 }

@@ -69,7 +69,10 @@ public sealed class ResNet : Module<Tensor, Tensor>
         return this;
     }
 
-    /// <summary>The smallest input side the strides allow (every stage keeps at least one pixel): 32 for torchvision's layout, 16 for IRNet's.</summary>
+    /// <summary>
+    /// The smallest input side accepted, the network's output stride: 32 for torchvision's layout, 16 for IRNet's. This is a
+    /// policy (padded convolutions would return a pixel at any size): a smaller image has no spatial information left.
+    /// </summary>
     public int MinInputSize
     {
         get

@@ -8,7 +8,8 @@ public sealed record ResNetOptions
 
     /// <summary>
     /// Dilation of the 3×3 convolutions in layers 3 and 4 (1 = none), for output stride 16 or 8; as torchvision's
-    /// <c>replace_stride_with_dilation</c>, a layer's first block keeps the previous layer's dilation.
+    /// <c>replace_stride_with_dilation</c>, a layer's first block keeps the previous layer's dilation (IRNet's own
+    /// <c>_make_layer</c> gives every first block dilation 1 instead; its CAM and IRNet networks use no dilation).
     /// </summary>
     public (int Layer3, int Layer4) Dilations { get; init; } = (1, 1);
 

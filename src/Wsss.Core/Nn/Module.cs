@@ -172,7 +172,8 @@ public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IRea
 /// <typeparam name="TOut">Output type.</typeparam>
 public abstract class Module<TIn, TOut> : Module
 {
-    private ForwardHook<TIn, TOut>[] _hooks = Array.Empty<ForwardHook<TIn, TOut>>();
+    private HookEntry[] _hooks = Array.Empty<HookEntry>();
+    private readonly object _hookLock = new();
 
     /// <summary>The forward computation (hooks do not run; containers call their children through <see cref="Call"/>).</summary>
     public abstract TOut Forward(TIn input);
@@ -182,31 +183,42 @@ public abstract class Module<TIn, TOut> : Module
     public TOut Call(TIn input)
     {
         var output = Forward(input);
-        foreach (var hook in Volatile.Read(ref _hooks)) output = hook(this, input, output);
+        foreach (var entry in Volatile.Read(ref _hooks)) output = entry.Hook(this, input, output);
         return output;
     }
 
     /// <summary>
     /// Registers a hook that runs after every <see cref="Call"/> of this module; its return value replaces the output
-    /// (return the output unchanged to only observe it). Dispose the handle to remove the hook.
+    /// (return the output unchanged to only observe it). Dispose the handle to remove this registration (and only it).
     /// </summary>
-    /// <remarks>torch.nn.Module.register_forward_hook. The library's containers and networks call their children
-    /// through <see cref="Call"/>, so hooks fire on any layer of them.</remarks>
+    /// <remarks>
+    /// torch.nn.Module.register_forward_hook. The library's containers and networks call their children through
+    /// <see cref="Call"/>, so hooks fire on their layers; a network that runs a backbone stage by stage (e.g.
+    /// <c>CamClassifier</c> over its ResNet) fires the hooks of the stages and layers, not of the backbone module itself.
+    /// Under no-grad a ResNet block returns its intermediates to the pool when it finishes, so a hook inside a block that
+    /// keeps a tensor must copy it.
+    /// </remarks>
     public IDisposable RegisterForwardHook(ForwardHook<TIn, TOut> hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
-        lock (this) _hooks = [.. _hooks, hook];
-        return new HookHandle(this, hook);
+        var entry = new HookEntry(hook);
+        lock (_hookLock) _hooks = [.. _hooks, entry];
+        return new HookHandle(this, entry);
     }
 
-    private sealed class HookHandle(Module<TIn, TOut> owner, ForwardHook<TIn, TOut> hook) : IDisposable
+    private sealed class HookEntry(ForwardHook<TIn, TOut> hook)
+    {
+        public ForwardHook<TIn, TOut> Hook { get; } = hook;
+    }
+
+    private sealed class HookHandle(Module<TIn, TOut> owner, HookEntry entry) : IDisposable
     {
         private int _disposed;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            lock (owner) owner._hooks = owner._hooks.Where(h => !ReferenceEquals(h, hook)).ToArray();
+            lock (owner._hookLock) owner._hooks = owner._hooks.Where(h => !ReferenceEquals(h, entry)).ToArray();
         }
     }
 }

@@ -50,17 +50,12 @@ public sealed class TensorScope : IDisposable
         s._tensors.Add(t);
     }
 
-    /// <summary>Excludes <paramref name="tensor"/> from this scope's disposal and hands it to the enclosing scope, if any.</summary>
+    /// <summary>Excludes <paramref name="tensor"/> from this scope's disposal and hands it to the enclosing scope (none when that is a <see cref="Suspend"/>).</summary>
     public Tensor Keep(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (_kept.Add(tensor))
-        {
-            for (var p = _parent; p is not null; p = p._parent)
-            {
-                if (!p._suspending) { p._tensors.Add(tensor); break; }
-            }
-        }
+        // The enclosing scope takes it over; under a Suspend (or no scope at all) it belongs to none, as if created there.
+        if (_kept.Add(tensor) && _parent is { _suspending: false } parent) parent._tensors.Add(tensor);
         return tensor;
     }
 

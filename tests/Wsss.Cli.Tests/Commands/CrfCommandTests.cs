@@ -42,6 +42,7 @@ public class CrfCommandTests
         var (exit, _, err) = Cli.Run("crf", "--image", P("image.npy"), "--probs", P("probs.npy"), "--out", P("q1.npy"), "--iterations", "1");
         Assert.That(exit, Is.EqualTo(0), err);
         float[] actual = Npy.Read(P("q1.npy")).ToFloat32(), expected = _case["Q1"].ToFloat32();
+        Assert.That(actual, Has.Length.EqualTo(5 * 48 * 64));
         for (int i = 0; i < actual.Length; i++) Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-5), $"element {i}");
     }
 

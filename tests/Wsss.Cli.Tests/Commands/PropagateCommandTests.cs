@@ -22,6 +22,7 @@ public class PropagateCommandTests
             var rw = Npy.Read(Path.Combine(dir, "rw.npy"));
             Assert.That(rw.GetShape(), Is.EqualTo(new[] { 2, 13, 17 }));
             float[] actual = rw.ToFloat32(), expected = f["rw"].ToFloat32(); // (C, 1, h, w)
+            Assert.That(actual, Has.Length.EqualTo(expected.Length));
             for (int i = 0; i < actual.Length; i++) Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-4), $"element {i}");
 
             var bad = Cli.Run("propagate", "--cams", Path.Combine(dir, "cams.npy"), "--boundary", Path.Combine(dir, "cams.npy"), "--out", Path.Combine(dir, "x.npy"));

@@ -76,6 +76,7 @@ public class CamInferenceTests
         var nan = CamFixture.Labels();
         nan[4] = float.NaN;
         Assert.That(Assert.Throws<ArgumentException>(() => CamInference.Irn(net, image, nan))!.ParamName, Is.EqualTo("labels"));
+        Assert.That(Assert.Throws<ArgumentException>(() => CamInference.Irn(net, image, CamFixture.Labels(), new[] { 1.0, 1e6 }))!.ParamName, Is.EqualTo("scales"));
         var gray = new ImageBuffer(75, 58, 1);
         Assert.That(Assert.Throws<ArgumentException>(() => CamInference.Irn(net, gray, CamFixture.Labels()))!.ParamName, Is.EqualTo("image"));
         // 0.1 x (58 x 75) is 6 x 8 pixels: below the network's stride.

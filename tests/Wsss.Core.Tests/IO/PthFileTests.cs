@@ -15,6 +15,7 @@ public class PthFileTests
     [TestCase("legacy_zip_name", "small_state")]
     [TestCase("small_state_legacy", "small_state")]
     [TestCase("small_state_legacy_v1", "small_state")]
+    [TestCase("small_state_legacy_py2", "small_state")]
     [TestCase("mixed_legacy", "mixed")]
     public void EveryTensorMatchesTorch(string pth, string? npz = null)
     {

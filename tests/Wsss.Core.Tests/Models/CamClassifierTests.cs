@@ -101,6 +101,31 @@ public class CamClassifierTests
     }
 
     [Test]
+    public void LoadsAStateDictWithEveryKeyOfIrnsModuleLayout()
+    {
+        // Fixtures/cam/irn_cam_net_keys.txt: the 956 keys of IRNet's resnet50_cam.Net state dict (resnet50.*, stage1..4,
+        // classifier, backbone.0..3, newly_added.0), each with the key whose tensor it shares.
+        var source = FreshNet();
+        var own = source.StateDict();
+        var state = new Dictionary<string, Tensor>();
+        foreach (var line in File.ReadAllLines(TestUtil.FixturePath("cam", "irn_cam_net_keys.txt")).Where(l => l.Length > 0))
+        {
+            var parts = line.Split(' ');
+            state[parts[0]] = own[parts[1]].Clone();
+        }
+
+        Assert.That(state, Has.Count.EqualTo(956));
+        Assert.That(state.Keys, Does.Contain("backbone.3.0.2.conv3.weight").And.Contain("newly_added.0.weight").And.Contain("stage1.4.0.conv1.weight"));
+        var target = new CamClassifier(20);
+        var result = target.LoadReferenceStateDict(state, strict: true);
+        Assert.That(result.MissingKeys, Is.Empty);
+        Assert.That(result.UnexpectedKeys, Is.Empty);
+        foreach (var (key, t) in own) Assert.That(target.StateDict()[key].ToArray(), Is.EqualTo(t.ToArray()), key);
+        state["backbone.1.0.0.conv1.weight"] = Tensor.Zeros(128, 256, 1, 1);
+        Assert.That(Assert.Throws<ArgumentException>(() => target.LoadReferenceStateDict(state))!.Message, Does.Contain("differs from 'resnet50.layer2.0.conv1.weight'"));
+    }
+
+    [Test]
     public void RejectsBadConfigurations()
     {
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new CamClassifier(0))!.ParamName, Is.EqualTo("numClasses"));

@@ -36,4 +36,23 @@ public class ForwardHookTests
         Assert.That(seen, Has.Count.EqualTo(2), "removed hooks no longer run");
         Assert.Throws<ArgumentNullException>(() => net.RegisterForwardHook(null!));
     }
+
+    [Test]
+    public void EachRegistrationIsRemovedOnItsOwn()
+    {
+        var layer = new ReLU();
+        int calls = 0;
+        ForwardHook<Tensor, Tensor> count = (m, i, o) =>
+        {
+            calls++;
+            return o;
+        };
+        var first = layer.RegisterForwardHook(count);
+        using var second = layer.RegisterForwardHook(count); // the same delegate object twice, as PyTorch allows
+        layer.Call(Tensor.Zeros(2));
+        Assert.That(calls, Is.EqualTo(2));
+        first.Dispose();
+        layer.Call(Tensor.Zeros(2));
+        Assert.That(calls, Is.EqualTo(3), "disposing one handle leaves the other registration");
+    }
 }

@@ -87,6 +87,26 @@ public class AutogradTests
     }
 
     [Test]
+    public void KeepHandsTheTensorToTheEnclosingScopeOnlyWhenThatIsNotSuspended()
+    {
+        Tensor toOuter, unowned;
+        using (var outer = TensorScope.Begin())
+        {
+            using (var inner = TensorScope.Begin()) toOuter = inner.Keep(Tensor.Ones(3) * 2f);
+            Assert.That(toOuter.IsDisposed, Is.False);
+            using (TensorScope.Suspend())
+            {
+                using var inner = TensorScope.Begin();
+                unowned = inner.Keep(Tensor.Ones(3) * 3f);
+            }
+        }
+
+        Assert.That(toOuter.IsDisposed, Is.True, "the outer scope took it over");
+        Assert.That(unowned.IsDisposed, Is.False, "kept under a Suspend: it belongs to no scope, as if created there");
+        Assert.That(unowned.ToArray(), Is.EqualTo(new float[] { 3, 3, 3 }));
+    }
+
+    [Test]
     public void ScopeReusesPooledBuffers()
     {
         TensorPool.Trim();

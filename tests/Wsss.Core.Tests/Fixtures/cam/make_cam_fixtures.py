@@ -13,6 +13,9 @@ Writes:
   psa_cam.npz   keys, cams (K, H, W): psa's infer_cls procedure with the same network
   grad_cam.npz  x (2, 3, 96, 80), classes, layer4 (2, 2, 3, 3), layer3 (2, 2, 6, 5): Grad-CAM of a ResNet-18 (10 classes)
   classifier_g.npz  x (2, 3, 64, 64), targets (2, 1), probs (2, 1), loss: ResNet-18 with fc = Linear(512, 1) + sigmoid
+  irn_cam_net_keys.txt  the state_dict keys of a module laid out as IRNet's resnet50_cam.Net (resnet50.*, the stage1..4
+                aliases, classifier, and the backbone/newly_added ModuleLists), i.e. what res50_cam.pth holds, each
+                with the first key that shares its tensor
 """
 import os
 import sys
@@ -198,8 +201,38 @@ def classifier_g_fixture():
     print("classifier g", probs.numpy().ravel(), float(loss))
 
 
+class IrnCamNetLayout(torch.nn.Module):
+    """The module structure of IRNet's resnet50_cam.Net (every backbone module registered under several names)."""
+
+    def __init__(self):
+        super().__init__()
+        m = CamNet().resnet50
+        nn = torch.nn
+        self.resnet50 = m
+        self.stage1 = nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool, m.layer1)
+        self.stage2 = nn.Sequential(m.layer2)
+        self.stage3 = nn.Sequential(m.layer3)
+        self.stage4 = nn.Sequential(m.layer4)
+        self.classifier = nn.Conv2d(2048, 20, 1, bias=False)
+        self.backbone = nn.ModuleList([self.stage1, self.stage2, self.stage3, self.stage4])
+        self.newly_added = nn.ModuleList([self.classifier])
+
+
+def irn_cam_keys():
+    # "key canonical-key" per line: the canonical key is the first one sharing the tensor's storage (torch keeps
+    # every name of a shared module in the state dict).
+    first = {}
+    lines = []
+    for k, t in IrnCamNetLayout().state_dict().items():
+        canonical = first.setdefault((t.data_ptr(), tuple(t.shape)), k)
+        lines.append(k + " " + canonical)
+    with open(os.path.join(OUT, "irn_cam_net_keys.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     torch.set_num_threads(1)
+    irn_cam_keys()
     cam_fixtures()
     grad_cam_fixture()
     classifier_g_fixture()

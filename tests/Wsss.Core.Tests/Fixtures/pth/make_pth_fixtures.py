@@ -8,6 +8,8 @@ legacy_zip_name.pth: small_state saved under another archive folder name
 small_state_legacy.pth / mixed_legacy.pth: the same dicts in torch.save's legacy (pre-1.6, non-zip) format
 small_state_legacy_v1.pth: small_state_legacy.pth with the pre-1.0 rebuild function name (torch._utils._rebuild_tensor)
 nested_legacy.pth: {"model": small_state, "epoch": 3} in the legacy format (read with entry="model")
+small_state_legacy_py2.pth: small_state_legacy.pth with its short strings re-encoded as Python 2's SHORT_BINSTRING
+                  (how checkpoints pickled under Python 2 store key names)
 small_state.safetensors: the same state dict laid out as safetensors.torch.save_file does (tensors ordered by dtype
                   alignment, then name; header JSON padded with spaces to 8 bytes; metadata {"format": "pt"}). The
                   safetensors package is not in Debian, so the bytes are assembled here per the format.
@@ -79,4 +81,44 @@ with open(os.path.join(OUT, "small_state_legacy.pth"), "rb") as f:
 assert legacy.count(b"_rebuild_tensor_v2\n") > 0
 with open(os.path.join(OUT, "small_state_legacy_v1.pth"), "wb") as f:
     f.write(legacy.replace(b"_rebuild_tensor_v2\n", b"_rebuild_tensor\n"))
+
+
+def as_python2_strings(blob):
+    """Re-emits every pickle in blob, turning BINUNICODE strings shorter than 256 bytes into SHORT_BINSTRING."""
+    import io
+    import pickletools
+    out = bytearray()
+    stream = io.BytesIO(blob)
+    while stream.tell() < len(blob):
+        start = stream.tell()
+        ops = list(pickletools.genops(stream))
+        end = stream.tell()
+        if not ops or ops[-1][0].name != "STOP":
+            out += blob[start:]
+            break
+        for i, (op, arg, pos) in enumerate(ops):
+            nxt = ops[i + 1][2] if i + 1 < len(ops) else end
+            raw = blob[pos:nxt]
+            if op.name == "BINUNICODE" and len(arg.encode("latin-1", "ignore")) == len(arg) < 256:
+                out += b"U" + bytes([len(arg)]) + arg.encode("latin-1")
+            else:
+                out += raw
+    return bytes(out)
+
+
+# The legacy file is five pickles (magic, protocol, sys info, object, storage keys) followed by raw storages: rewrite
+# the pickles and copy the storages unchanged.
+def split_legacy(blob):
+    import io
+    import pickletools
+    stream = io.BytesIO(blob)
+    for _ in range(5):
+        for _op in pickletools.genops(stream):
+            pass
+    return blob[:stream.tell()], blob[stream.tell():]
+
+
+pickles, storages = split_legacy(legacy)
+with open(os.path.join(OUT, "small_state_legacy_py2.pth"), "wb") as f:
+    f.write(as_python2_strings(pickles) + storages)
 print("ok")
