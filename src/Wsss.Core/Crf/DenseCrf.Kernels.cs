@@ -62,8 +62,15 @@ public sealed partial class DenseCrf
     {
         int lp = _lp, nt = _kernelTerms.Length;
         ref float src0 = ref MemoryMarshal.GetArrayDataReference(fromUnary ? _negUnary! : _q!);
-        Span<KernelTerm> terms = _kernelTerms;
-        for (int k = 0; k < nt; k++) terms[k].Values = _built[k].Buffers[partition];
+        // A private copy: partitions run concurrently and each splats into its own buffers (writing Values into the
+        // shared array let one partition redirect another's splat into its buffer).
+        var terms = new KernelTerm[nt];
+        for (int k = 0; k < nt; k++)
+        {
+            terms[k] = _kernelTerms[k];
+            terms[k].Values = _built[k].Buffers[partition];
+        }
+
         for (int i = start; i < end; i++)
         {
             ref float si = ref Unsafe.Add(ref src0, (nint)i * lp);
@@ -102,8 +109,13 @@ public sealed partial class DenseCrf
         float[]? output = _output;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
         ref float q0 = ref MemoryMarshal.GetArrayDataReference(_q!);
-        Span<KernelTerm> terms = _kernelTerms;
-        for (int k = 0; k < nt; k++) terms[k].Values = _built[k].Blurred;
+        var terms = new KernelTerm[nt];
+        for (int k = 0; k < nt; k++)
+        {
+            terms[k] = _kernelTerms[k];
+            terms[k].Values = _built[k].Blurred;
+        }
+
         for (int i = i0; i < i1; i++)
         {
             ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);

@@ -72,6 +72,29 @@ public class DenseCrfTests
     }
 
     [Test]
+    public void ParallelInferenceIsDeterministic()
+    {
+        // 256×192 pixels: two splat partitions on two or more cores. Every run must give the same bits (a partition
+        // splatting into another's buffer made the sums order- and timing-dependent).
+        const int w = 256, h = 192, l = 21;
+        var g = new Generator(11);
+        var image = new byte[w * h * 3];
+        for (int i = 0; i < image.Length; i++) image[i] = (byte)(128 + 100 * MathF.Sin(0.05f * (i / 3 % w) + 0.07f * (i / 3 / w) + i % 3) + 20 * g.NextFloat());
+        var probs = (Tensor.Randn(new[] { l, h, w }, g) * 3f).Softmax(0);
+        float[]? first = null;
+        for (int run = 0; run < 6; run++)
+        {
+            using var crf = new DenseCrf(w, h, l);
+            crf.SetUnaryFromProbabilities(probs);
+            crf.AddPairwiseGaussian(3, 3);
+            crf.AddPairwiseBilateral(80, 13, image, 3, 10);
+            float[] q = crf.Inference(5).ToArray();
+            if (first is null) first = q;
+            else Assert.That(q, Is.EqualTo(first), $"run {run} differs from run 0");
+        }
+    }
+
+    [Test]
     public void PottsDiagonalAndMatrixCompatibilitiesAgree()
     {
         const int L = 4;
