@@ -26,11 +26,14 @@ public class GradCamTests
         var net = Net();
         var gradCam = new GradCam(net, layer);
         var maps = gradCam.Compute(f["x"], new[] { 5, 7 });
+        var exact = f[layer + "_f64"];
         Assert.That(maps.Shape, Is.EqualTo(f[layer].Shape));
-        Assert.That(f[layer].Max().Item(), Is.GreaterThan(0f), "the fixture must have active maps");
-        // Σ_k α_k·A_k cancels heavily (class 7 is a small positive remainder of ±terms), so float32 rounding in the
-        // reference's backward shows up at about 1e-3 of the map's peak; compare at that scale and in relative L2.
-        TestUtil.AssertCloseL2(maps, f[layer], 1e-3, 1e-4, 1e-3 * f[layer].Max().Item(), $"Grad-CAM of {layer}");
+        Assert.That(exact.Max().Item(), Is.GreaterThan(0f), "the fixture must have active maps");
+        // Σ_k α_k·A_k cancels heavily at layer3 (class 7 is a small remainder of ± terms): there PyTorch's own float32
+        // result is ~1e-6 (0.6%) away from float64, so the reference is the float64 run. We sum in double and stay
+        // within 1e-6 of the peak (measured: 3e-9 at layer3, 1e-8 at layer4).
+        float peak = exact.Max().Item();
+        TestUtil.AssertCloseL2(maps, exact, 1e-5, 1e-4, 1e-6 * peak, $"Grad-CAM of {layer} against float64");
     }
 
     [Test]

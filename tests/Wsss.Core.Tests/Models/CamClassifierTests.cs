@@ -47,9 +47,9 @@ public class CamClassifierTests
         var loss = CamClassifier.Loss(logits, labels);
         Assert.That(loss.Item(), Is.EqualTo(f["loss"].ToFloat32()[0]).Within(1e-5));
         loss.Backward();
-        TestUtil.AssertClose(net.Classifier.Weight.Grad!, f["grad_classifier"].ToTensor(), 1e-3, 1e-7, "classifier gradient");
+        TestUtil.AssertClose(net.Classifier.Weight.Grad!, f["grad_classifier"].ToTensor(), 1e-4, 1e-8, "classifier gradient");
         var bn = net.NamedParameters().Single(p => p.Name == "resnet50.layer3.0.bn1.weight").Parameter;
-        TestUtil.AssertClose(bn.Grad!, f["grad_layer3_bn1"].ToTensor(), 1e-3, 1e-7, "layer3.0.bn1.weight gradient");
+        TestUtil.AssertClose(bn.Grad!, f["grad_layer3_bn1"].ToTensor(), 1e-4, 1e-8, "layer3.0.bn1.weight gradient");
         Assert.That(net.NamedParameters().Where(p => p.Name.StartsWith("resnet50.layer2.")).All(p => p.Parameter.Grad is null), "layer2 gets no gradient");
     }
 

@@ -11,7 +11,8 @@ Writes:
                 net on the normalised image, loss (multilabel soft margin), grad_classifier (20, 2048, 1, 1),
                 grad_layer3_bn1 (256,) (layer3.0.bn1.weight), keys, strided (K, h4, w4), high_res (K, H, W)
   psa_cam.npz   keys, cams (K, H, W): psa's infer_cls procedure with the same network
-  grad_cam.npz  x (2, 3, 96, 80), classes, layer4 (2, 2, 3, 3), layer3 (2, 2, 6, 5): Grad-CAM of a ResNet-18 (10 classes)
+  grad_cam.npz  x (2, 3, 96, 80), classes, layer4 (2, 2, 3, 3), layer3 (2, 2, 6, 5): Grad-CAM of a ResNet-18 (10 classes),
+                in float32 and (layer4_f64, layer3_f64) computed in float64
   classifier_g.npz  x (2, 3, 64, 64), targets (2, 1), probs (2, 1), loss: ResNet-18 with fc = Linear(512, 1) + sigmoid
   irn_cam_net_keys.txt  the state_dict keys of a module laid out as IRNet's resnet50_cam.Net (resnet50.*, the stage1..4
                 aliases, classifier, and the backbone/newly_added ModuleLists), i.e. what res50_cam.pth holds, each
@@ -150,17 +151,15 @@ def cam_fixtures():
     print("irn", strided.shape, high.shape, float(loss), "psa", pcams.shape)
 
 
-def grad_cam_fixture():
+def grad_cams(x, classes, dtype):
     net = torchvision.models.resnet18(num_classes=10)
     set_weights(net)
+    net = net.to(dtype)
     net.eval()
-    torch.manual_seed(0)
-    x = torch.rand(2, 3, 96, 80)
-    classes = [5, 7]  # class 5 is active at both layers, 7 only at layer3
     acts = {}
     hooks = [net.layer4.register_forward_hook(lambda m, i, o: acts.__setitem__("layer4", o)),
              net.layer3.register_forward_hook(lambda m, i, o: acts.__setitem__("layer3", o))]
-    out = net(x)
+    out = net(x.to(dtype))
     result = {}
     for name in ("layer4", "layer3"):
         a = acts[name]
@@ -172,7 +171,17 @@ def grad_cam_fixture():
         result[name] = torch.stack(maps, 1).detach().numpy()
     for h in hooks:
         h.remove()
-    np.savez_compressed(os.path.join(OUT, "grad_cam.npz"), x=x.numpy(), classes=np.array(classes, np.int64), **result)
+    return result
+
+
+def grad_cam_fixture():
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 96, 80)
+    classes = [5, 7]  # class 5 is active at both layers, 7 only at layer3
+    result = grad_cams(x, classes, torch.float32)
+    # The same network in float64: Σ α_k A_k cancels heavily at layer3, where float32 itself is ~1e-6 (0.6%) off.
+    exact = {k + "_f64": v for k, v in grad_cams(x, classes, torch.float64).items()}
+    np.savez_compressed(os.path.join(OUT, "grad_cam.npz"), x=x.numpy(), classes=np.array(classes, np.int64), **result, **exact)
     print("grad-cam", {k: v.shape for k, v in result.items()})
 
 
