@@ -40,28 +40,28 @@ public static class CamInference
         var up = (((h - 1) / 16 + 1) * 16, ((w - 1) / 16 + 1) * 16);
         using var noGrad = Autograd.NoGrad();
         using var scope = TensorScope.Begin();
-        Tensor? stridedSum = null, highSum = null;
+        int c = model.NumClasses;
+        var stridedSum = Tensor.Zeros(1, c, strided.Item1, strided.Item2);
+        var highSum = Tensor.Zeros(1, c, up.Item1, up.Item2);
         foreach (double s in scales)
         {
             // One scope per scale: the network's activations go back to the pool before the next scale runs.
             using var inner = TensorScope.Begin();
             var cam = ScaleCam(model, image, s, flip);                                           // (1, C, h_s, w_s)
-            var a = Functional.Interpolate(cam, size: strided, mode: InterpolateMode.Bilinear, alignCorners: false);
-            var b = Functional.Interpolate(cam, size: up, mode: InterpolateMode.Bilinear, alignCorners: false);
-            stridedSum = Accumulate(inner, stridedSum, a);
-            highSum = Accumulate(inner, highSum, b);
+            AddInPlace(stridedSum, Functional.Interpolate(cam, size: strided, mode: InterpolateMode.Bilinear, alignCorners: false));
+            AddInPlace(highSum, Functional.Interpolate(cam, size: up, mode: InterpolateMode.Bilinear, alignCorners: false));
         }
-        var sKeep = NormalizeByMax(SelectClasses(stridedSum!, keys));
-        var hKeep = NormalizeByMax(SelectClasses(highSum!.Slice(2, 0, h).Slice(3, 0, w), keys));
+        var sKeep = NormalizeByMax(SelectClasses(stridedSum, keys));
+        var hKeep = NormalizeByMax(SelectClasses(highSum.Slice(2, 0, h).Slice(3, 0, w), keys));
         return new IrnCamResult(keys, scope.Keep(sKeep), scope.Keep(hKeep));
     }
 
-    /// <summary>sum + term in place (the first term is kept out of <paramref name="inner"/> and becomes the sum).</summary>
-    private static Tensor Accumulate(TensorScope inner, Tensor? sum, Tensor term)
+    /// <summary>sum += term, element-wise in place (the sums start at zero, so the first addition is exact).</summary>
+    private static void AddInPlace(Tensor sum, Tensor term)
     {
-        if (sum is null) return inner.Keep(term);
+        if (!sum.ShapeSpan.SequenceEqual(term.ShapeSpan))
+            throw new ArgumentException($"the model's CAMs have shape {Tensor.ShapeString(term.ShapeSpan)}, expected {Tensor.ShapeString(sum.ShapeSpan)} (NumClasses per image)", "model");
         System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, term.Data, sum.Data);
-        return sum;
     }
 
     /// <summary>
@@ -80,40 +80,37 @@ public static class CamInference
         var keys = Validate(model, image, labels, scales);
         int h = image.Height, w = image.Width;
         using var noGrad = Autograd.NoGrad();
-        Tensor? sum = null;
         using var scope = TensorScope.Begin();
+        var sum = Tensor.Zeros(1, model.NumClasses, h, w);
         foreach (double s in scales)
         {
+            // One scope per scale: the rescaled image serves both passes, and every activation goes back to the pool.
+            using var inner = TensorScope.Begin();
+            var img = ScaledInput(image, s);
             foreach (bool flipped in flip ? new[] { false, true } : new[] { false })
             {
-                using var inner = TensorScope.Begin();
-                var img = ScaledInput(image, s, model);
-                var x = flipped ? img.Flip(3) : img;
-                var cam = Functional.Interpolate(model.ForwardCams(x), size: (h, w), mode: InterpolateMode.Bilinear, alignCorners: false);
-                if (flipped) cam = cam.Flip(3);
-                sum = Accumulate(inner, sum, cam);
+                var cam = Functional.Interpolate(model.ForwardCams(flipped ? img.Flip(3) : img), size: (h, w), mode: InterpolateMode.Bilinear, alignCorners: false);
+                AddInPlace(sum, flipped ? cam.Flip(3) : cam);
             }
         }
         // psa multiplies each map by the label mask before summing; masking the sum is the same (absent classes are 0).
-        var kept = NormalizeByMax(SelectClasses(sum!, keys));
+        var kept = NormalizeByMax(SelectClasses(sum, keys));
         return new PsaCamResult(keys, scope.Keep(kept));
     }
 
     /// <summary>One scale's fused CAM (1, C, h_s, w_s): cam(img) + flip(cam(flip(img))), as IRNet's <c>CAM.forward</c>.</summary>
     private static Tensor ScaleCam(ICamModel model, ImageBuffer image, double scale, bool flip)
     {
-        var img = ScaledInput(image, scale, model);
+        var img = ScaledInput(image, scale);
         if (!flip) return model.ForwardCams(img);
         var cams = model.ForwardCams(Tensor.Cat(new[] { img, img.Flip(3) }, 0));   // (2, C, h, w)
         return cams.Narrow(0, 0, 1) + cams.Narrow(0, 1, 1).Flip(3);
     }
 
     /// <summary>The image at <paramref name="scale"/> (PIL bicubic; unchanged at 1.0), normalised, as (1, 3, h, w).</summary>
-    private static Tensor ScaledInput(ImageBuffer image, double scale, ICamModel model)
+    private static Tensor ScaledInput(ImageBuffer image, double scale)
     {
-        var (sh, sw) = PilResampler.RescaledSize(image.Height, image.Width, scale);
-        if (sh < model.MinInputSize || sw < model.MinInputSize)
-            throw new ArgumentException($"at scale {scale} the {image.Width}x{image.Height} image becomes {sw}x{sh}, smaller than the network's minimum input {model.MinInputSize}x{model.MinInputSize}", nameof(image));
+        var (sh, sw) = PilResampler.RescaledSize(image.Height, image.Width, scale); // Validate checked every scale's size
         var scaled = sh == image.Height && sw == image.Width
             ? image
             : new ImageBuffer(sw, sh, 3, PilResampler.Resize(image.Pixels, image.Width, image.Height, 3, sw, sh, PilFilter.Bicubic));
