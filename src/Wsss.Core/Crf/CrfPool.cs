@@ -58,7 +58,7 @@ internal static class CrfPool<T>
             }
         }
 
-        return GC.AllocateUninitializedArray<T>(n);
+        return GC.AllocateUninitializedArray<T>(n, pinned: true); // pinned: CrfBuffer relies on a fixed address
     }
 
     /// <summary>Returns a buffer obtained from <see cref="Rent"/> (null and small buffers are ignored).</summary>

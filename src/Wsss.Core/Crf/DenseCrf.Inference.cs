@@ -19,8 +19,8 @@ public sealed partial class DenseCrf : IDisposable
 
     // State shared with the parallel bodies (set before each parallel loop).
     private PairwiseTerm? _blurTerm;
-    private float[] _blurSrc = [];
-    private float[] _blurDst = [];
+    private CrfBuffer? _blurSrc;
+    private CrfBuffer? _blurDst;
     private int _blurAxis;
     private float[]? _output;
     private bool _splatFromUnary;
@@ -81,7 +81,7 @@ public sealed partial class DenseCrf : IDisposable
     {
         ThrowIfDisposed();
         if (_negUnary is null) CrfThrowHelper.InvalidOperation("Set the unary energies (SetUnaryEnergy or SetUnaryFromProbabilities) before inference.");
-        _q ??= CrfPool<float>.Rent((long)PixelCount * _lp);
+        _q ??= CrfBuffer.Rent((long)PixelCount * _lp);
         _qState = QState.Pending;
     }
 
@@ -93,17 +93,9 @@ public sealed partial class DenseCrf : IDisposable
     /// <returns>A new tensor.</returns>
     public Tensor CurrentQ()
     {
-        float[] q = MaterializedQ();
-        int n = PixelCount, l = Labels, lp = _lp;
-        var t = Tensor.Empty([l, Height, Width]);
-        float[] dst = GetArray(t);
-        Parallelism.ForChunks(n, (s, len) =>
-        {
-            for (int k = 0; k < l; k++)
-            {
-                for (int i = s; i < s + len; i++) dst[(long)k * n + i] = q[(long)i * lp + k];
-            }
-        });
+        CrfBuffer q = MaterializedQ();
+        var t = Tensor.Empty([Labels, Height, Width]);
+        WriteLabelMajor(q, GetArray(t));
         return t;
     }
 
@@ -111,14 +103,15 @@ public sealed partial class DenseCrf : IDisposable
     /// <returns>The label of each pixel n = y·W + x.</returns>
     public int[] CurrentMap()
     {
-        float[] q = MaterializedQ();
+        CrfBuffer qb = MaterializedQ();
         int n = PixelCount, l = Labels, lp = _lp;
         var map = new int[n];
         Parallelism.ForChunks(n, (s, len) =>
         {
+            Span<float> q = qb.Span;
             for (int i = s; i < s + len; i++)
             {
-                long o = (long)i * lp;
+                int o = i * lp;
                 int best = 0;
                 float bv = q[o];
                 for (int k = 1; k < l; k++)
@@ -143,17 +136,17 @@ public sealed partial class DenseCrf : IDisposable
     /// <returns>The value (double precision accumulation).</returns>
     public double KlDivergence()
     {
-        float[] q = MaterializedQ();
-        float[] negU = _negUnary!;
+        Span<float> q = MaterializedQ().Span;
+        Span<float> negU = _negUnary!.Span;
         int n = PixelCount, l = Labels, lp = _lp;
         double kl = 0;
         for (int i = 0; i < n; i++)
         {
             for (int k = 0; k < l; k++)
             {
-                float v = q[(long)i * lp + k];
+                float v = q[i * lp + k];
                 kl += v * Math.Log(Math.Max(v, 1e-20f));
-                kl -= negU[(long)i * lp + k] * (double)v;
+                kl -= negU[i * lp + k] * (double)v;
             }
         }
 
@@ -162,9 +155,10 @@ public sealed partial class DenseCrf : IDisposable
         for (int t = 0; t < _built.Length; t++)
         {
             ComputeMessage(t, msg);
+            q = MaterializedQ().Span;
             for (int i = 0; i < n; i++)
             {
-                for (int k = 0; k < l; k++) kl -= (double)q[(long)i * lp + k] * msg[(long)i * lp + k];
+                for (int k = 0; k < l; k++) kl -= (double)q[i * lp + k] * msg[i * lp + k];
             }
         }
 
@@ -182,8 +176,8 @@ public sealed partial class DenseCrf : IDisposable
         foreach (var t in _terms) t.Release();
         _terms.Clear();
         _built = [];
-        CrfPool<float>.Return(_q);
-        CrfPool<float>.Return(_negUnary);
+        CrfBuffer.Return(_q);
+        CrfBuffer.Return(_negUnary);
         _q = null;
         _negUnary = null;
         _qState = QState.None;
@@ -200,10 +194,10 @@ public sealed partial class DenseCrf : IDisposable
     /// </summary>
     internal void ComputeMessage(int term, float[] destination)
     {
-        float[] q = MaterializedQ();
+        CrfBuffer q = MaterializedQ();
         EnsureBuilt();
         var t = _built[term];
-        Array.Clear(t.Buffers[0]);
+        t.Buffers[0].Span.Clear();
         SplatRange(t, t.Buffers[0], q, 0, PixelCount, fromUnary: false);
         Blur(t, reduce: false);
         Span<float> m = stackalloc float[_lp];
@@ -273,18 +267,18 @@ public sealed partial class DenseCrf : IDisposable
         }
     }
 
-    private float[] MaterializedQ()
+    private CrfBuffer MaterializedQ()
     {
         ThrowIfDisposed();
         if (_qState == QState.None) CrfThrowHelper.InvalidOperation("Call StartInference (or Inference) first.");
-        float[] q = _q!;
+        CrfBuffer q = _q!;
         if (_qState == QState.Pending)
         {
-            float[] negU = _negUnary!;
+            CrfBuffer negU = _negUnary!;
             int lp = _lp;
             Parallelism.ForChunks(PixelCount, (start, length) =>
             {
-                for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
+                for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.Slice((long)i * lp, lp));
             });
             _qState = QState.Materialized;
         }
@@ -311,7 +305,7 @@ public sealed partial class DenseCrf : IDisposable
         if (_built.Length == 0)
         {
             // No pairwise terms: Q stays softmax(−U).
-            float[] q = MaterializedQ();
+            CrfBuffer q = MaterializedQ();
             if (output is not null) WriteLabelMajor(q, output);
             return;
         }
@@ -330,15 +324,11 @@ public sealed partial class DenseCrf : IDisposable
         _qState = QState.Materialized;
     }
 
-    private void WriteLabelMajor(float[] q, float[] output)
+    private void WriteLabelMajor(CrfBuffer q, float[] output)
     {
-        int n = PixelCount, l = Labels, lp = _lp;
-        Parallelism.ForChunks(n, (s, len) =>
+        Parallelism.ForChunks(PixelCount, (s, len) =>
         {
-            for (int k = 0; k < l; k++)
-            {
-                for (int i = s; i < s + len; i++) output[(long)k * n + i] = q[(long)i * lp + k];
-            }
+            for (int i = s; i < s + len; i += PixelChunk) WriteLabelMajor(q, output, i, Math.Min(s + len, i + PixelChunk));
         });
     }
 
@@ -350,8 +340,8 @@ public sealed partial class DenseCrf : IDisposable
         int n = PixelCount, parts = _partitions;
         int start = (int)((long)n * partition / parts), end = (int)((long)n * (partition + 1) / parts);
         PairwiseTerm[] terms = _built;
-        foreach (var t in terms) Array.Clear(t.Buffers[partition], 0, t.BufferLength);
-        float[] q = _q!;
+        foreach (var t in terms) t.Buffers[partition].Span.Clear();
+        CrfBuffer q = _q!;
         bool fromUnary = _splatFromUnary;
         if (UseRegisterKernels)
         {
@@ -365,9 +355,9 @@ public sealed partial class DenseCrf : IDisposable
             if (fromUnary)
             {
                 // Q₀ = softmax(−U) for this block, written to Q (the slice pass overwrites it later).
-                float[] negU = _negUnary!;
+                CrfBuffer negU = _negUnary!;
                 int lp = _lp;
-                for (int i = b0; i < b1; i++) CrfVectorMath.Softmax(negU.AsSpan(i * lp, lp), q.AsSpan(i * lp, lp));
+                for (int i = b0; i < b1; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.Slice((long)i * lp, lp));
             }
 
             foreach (var t in terms) SplatRange(t, t.Buffers[partition], q, b0, b1, fromUnary);
@@ -375,7 +365,7 @@ public sealed partial class DenseCrf : IDisposable
     }
 
     /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1) (each vertex accumulates in pixel order).</summary>
-    private void SplatRange(PairwiseTerm term, float[] buf, float[] q, int i0, int i1, bool fromUnary)
+    private void SplatRange(PairwiseTerm term, CrfBuffer buf, CrfBuffer q, int i0, int i1, bool fromUnary)
     {
         _ = fromUnary;
         int lp = _lp;
@@ -384,8 +374,8 @@ public sealed partial class DenseCrf : IDisposable
         ref int off = ref MemoryMarshal.GetArrayDataReference(lattice.Offsets);
         ref float wts = ref MemoryMarshal.GetArrayDataReference(lattice.Weights);
         float[]? preArr = term.Pre;
-        ref float b0 = ref MemoryMarshal.GetArrayDataReference(buf);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
+        ref float b0 = ref buf.Ref;
+        ref float q0 = ref q.Ref;
         if (Vector256.IsHardwareAccelerated)
         {
             int nv = lp / 8;
@@ -440,7 +430,7 @@ public sealed partial class DenseCrf : IDisposable
             else for (int c = 0; c < chunks; c++) ReduceChunk(c);
         }
 
-        float[] src = term.Buffers[0], dst = term.Buffers[1];
+        CrfBuffer src = term.Buffers[0], dst = term.Buffers[1];
         for (int j = 0; j <= lattice.Dimensions; j++)
         {
             _blurSrc = src;
@@ -460,9 +450,9 @@ public sealed partial class DenseCrf : IDisposable
         var term = _blurTerm!;
         int m = term.Lattice!.VertexCount, lp = _lp;
         int v0 = chunk * VertexChunk, v1 = Math.Min(m, v0 + VertexChunk);
-        Span<float> dst = term.Buffers[0].AsSpan((v0 + 1) * lp, (v1 - v0) * lp);
+        Span<float> dst = term.Buffers[0].Slice((long)(v0 + 1) * lp, (v1 - v0) * lp);
         for (int p = 1; p < _partitions; p++)
-            TensorPrimitives.Add(dst, term.Buffers[p].AsSpan((v0 + 1) * lp, (v1 - v0) * lp), dst);
+            TensorPrimitives.Add(dst, term.Buffers[p].Slice((long)(v0 + 1) * lp, (v1 - v0) * lp), dst);
     }
 
     private void BlurChunk(int chunk)
@@ -471,8 +461,8 @@ public sealed partial class DenseCrf : IDisposable
         int m = lattice.VertexCount, lp = _lp, j = _blurAxis;
         int v0 = chunk * VertexChunk, v1 = Math.Min(m, v0 + VertexChunk);
         ref int nb = ref MemoryMarshal.GetArrayDataReference(lattice.Neighbors);
-        ref float src = ref MemoryMarshal.GetArrayDataReference(_blurSrc);
-        ref float dst = ref MemoryMarshal.GetArrayDataReference(_blurDst);
+        ref float src = ref _blurSrc!.Ref;
+        ref float dst = ref _blurDst!.Ref;
         nint nbBase = 2 * (nint)j * m;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -515,10 +505,10 @@ public sealed partial class DenseCrf : IDisposable
         int lp = _lp, n = PixelCount;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         Span<float> m = stackalloc float[lp];
-        float[] q = _q!;
+        CrfBuffer q = _q!;
         float[]? output = _output;
-        ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
+        ref float u0 = ref _negUnary!.Ref;
+        ref float q0 = ref q.Ref;
         PairwiseTerm[] terms = _built;
         bool simd = Vector256.IsHardwareAccelerated;
         int nv = lp / 8;
@@ -536,7 +526,7 @@ public sealed partial class DenseCrf : IDisposable
                     int d1 = lattice.Dimensions + 1;
                     ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Offsets), (nint)i * d1);
                     ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lattice.Weights), (nint)i * d1);
-                    ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Blurred);
+                    ref float vals = ref t.Blurred!.Ref;
                     acc.Clear();
                     for (int r = 0; r < d1; r++)
                     {
@@ -568,16 +558,8 @@ public sealed partial class DenseCrf : IDisposable
     /// Copies the pixels [i0, i1) of the pixel-major Q into the label-major output one label at a time, so the writes
     /// are contiguous runs while the chunk of Q stays in cache (instead of L strided stores per pixel).
     /// </summary>
-    private void WriteLabelMajor(float[] q, float[] output, int i0, int i1)
-    {
-        int n = PixelCount, l = Labels, lp = _lp;
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(q);
-        for (int k = 0; k < l; k++)
-        {
-            ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(output), (nint)k * n);
-            for (int i = i0; i < i1; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref q0, (nint)i * lp + k);
-        }
-    }
+    private void WriteLabelMajor(CrfBuffer q, float[] output, int i0, int i1)
+        => CrfTranspose.ToLabelMajor(ref q.Ref, _lp, ref MemoryMarshal.GetArrayDataReference(output), PixelCount, Labels, i0, i1);
 
     /// <summary>acc += the energy term of <paramref name="term"/> at pixel <paramref name="i"/> (from its blurred values).</summary>
     private void AddMessage(PairwiseTerm term, int i, Span<float> acc, Span<float> m)
@@ -587,13 +569,13 @@ public sealed partial class DenseCrf : IDisposable
         int d1 = lattice.Dimensions + 1;
         int[] off = lattice.Offsets;
         float[] wts = lattice.Weights;
-        float[] vals = term.Blurred;
+        Span<float> vals = term.Blurred!.Span;
         m.Clear();
         long ob = (long)i * d1;
         for (int r = 0; r < d1; r++)
         {
             float w = wts[ob + r];
-            long o = (long)off[ob + r] * lp;
+            int o = off[ob + r] * lp;
             for (int c = 0; c < lp; c++) m[c] = MathF.FusedMultiplyAdd(w, vals[o + c], m[c]);
         }
 

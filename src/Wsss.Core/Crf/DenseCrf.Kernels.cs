@@ -61,7 +61,7 @@ public sealed partial class DenseCrf
         where TW : struct, ICrfVectorWidth
     {
         int lp = _lp, nt = _kernelTerms.Length;
-        ref float src0 = ref MemoryMarshal.GetArrayDataReference(fromUnary ? _negUnary! : _q!);
+        ref float src0 = ref (fromUnary ? _negUnary! : _q!).Ref;
         // A private copy: partitions run concurrently and each splats into its own buffers (writing Values into the
         // shared array let one partition redirect another's splat into its buffer).
         var terms = new KernelTerm[nt];
@@ -88,7 +88,7 @@ public sealed partial class DenseCrf
                 int d1 = t.D1;
                 ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * d1);
                 ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * d1);
-                ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Values);
+                ref float vals = ref t.Values.Ref;
                 for (int r = 0; r < d1; r++)
                 {
                     ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref oi, r) * lp);
@@ -107,13 +107,13 @@ public sealed partial class DenseCrf
         int lp = _lp, n = PixelCount, nt = _kernelTerms.Length;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         float[]? output = _output;
-        ref float u0 = ref MemoryMarshal.GetArrayDataReference(_negUnary!);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_q!);
+        ref float u0 = ref _negUnary!.Ref;
+        ref float q0 = ref _q!.Ref;
         var terms = new KernelTerm[nt];
         for (int k = 0; k < nt; k++)
         {
             terms[k] = _kernelTerms[k];
-            terms[k].Values = _built[k].Blurred;
+            terms[k].Values = _built[k].Blurred!;
         }
 
         for (int i = i0; i < i1; i++)
@@ -128,7 +128,7 @@ public sealed partial class DenseCrf
                 int d1 = t.D1;
                 ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * d1);
                 ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * d1);
-                ref float vals = ref MemoryMarshal.GetArrayDataReference(t.Values);
+                ref float vals = ref t.Values.Ref;
                 var s0 = Vector256<float>.Zero;
                 var s1 = Vector256<float>.Zero;
                 var s2 = Vector256<float>.Zero;
@@ -198,6 +198,6 @@ public sealed partial class DenseCrf
         public float[]? Post;
         public float SliceScale;
         public int D1;
-        public float[] Values;
+        public CrfBuffer Values;
     }
 }

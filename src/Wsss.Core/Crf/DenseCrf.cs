@@ -27,8 +27,8 @@ public sealed partial class DenseCrf
 
     private readonly List<PairwiseTerm> _terms = [];
     private readonly int _lp;
-    private float[]? _negUnary; // N·Lp (pooled), padding lanes −1e30
-    private float[]? _q;        // N·Lp (pooled), padding lanes 0; valid when _qState == Materialized
+    private CrfBuffer? _negUnary; // N·Lp, padding lanes −1e30
+    private CrfBuffer? _q;        // N·Lp, padding lanes 0; valid when _qState == Materialized
     private QState _qState;
     private bool _disposed;
     private int _partitions;
@@ -98,21 +98,17 @@ public sealed partial class DenseCrf
         if (CrfThrowHelper.FirstNonFinite(unary) is var bad and >= 0)
             CrfThrowHelper.Argument(nameof(unary), string.Create(CultureInfo.InvariantCulture, $"Unary energy of label {bad / n} at pixel {bad % n} is not finite ({unary[bad]})."));
         ThrowIfDisposed();
-        var neg = _negUnary ?? CrfPool<float>.Rent((long)n * lp);
-        const int block = 256; // transpose in pixel blocks so both sides stay in cache
+        var neg = _negUnary ?? CrfBuffer.Rent((long)n * lp);
+        const int block = 256;
+        ref float src = ref MemoryMarshal.GetReference(unary);
+        ref float dst = ref neg.Ref;
         for (int i0 = 0; i0 < n; i0 += block)
         {
+            // Padding +1e30 negates to the −1e30 the padding lanes of −U hold.
             int i1 = Math.Min(n, i0 + block);
-            for (int k = 0; k < l; k++)
-            {
-                ReadOnlySpan<float> src = unary.Slice(k * n + i0, i1 - i0);
-                for (int i = i0; i < i1; i++) neg[i * lp + k] = -src[i - i0];
-            }
-
-            for (int i = i0; i < i1; i++)
-            {
-                for (int k = l; k < lp; k++) neg[i * lp + k] = PadEnergy;
-            }
+            CrfTranspose.ToRows(ref src, n, l, ref dst, lp, i0, i1, -PadEnergy);
+            Span<float> rows = neg.Slice((long)i0 * lp, (i1 - i0) * lp);
+            TensorPrimitives.Negate(rows, rows);
         }
 
         _negUnary = neg;
@@ -140,8 +136,8 @@ public sealed partial class DenseCrf
     {
         int n = PixelCount, l = Labels, lp = _lp;
         ThrowIfDisposed();
-        var neg = _negUnary ?? CrfPool<float>.Rent((long)n * lp);
-        const int block = 1024;
+        var neg = _negUnary ?? CrfBuffer.Rent((long)n * lp);
+        const int block = 256;
         int blocks = (n + block - 1) / block;
         int bad = 0;
         unsafe
@@ -151,25 +147,16 @@ public sealed partial class DenseCrf
                 float* src0 = pp;
                 void Body(int b)
                 {
-                    Span<float> tmp = stackalloc float[block];
-                    int i0 = b * block, len = Math.Min(block, n - i0);
-                    Span<float> t = tmp[..len];
-                    for (int k = 0; k < l; k++)
-                    {
-                        var src = new ReadOnlySpan<float>(src0 + (long)k * n + i0, len);
-                        // Min is NaN when any value is NaN, so this also catches NaN.
-                        if (!(TensorPrimitives.Min(src) >= 0f) || TensorPrimitives.Max(src) == float.PositiveInfinity) bad = 1;
-
-                        TensorPrimitives.Clamp(src, clip, 1f, t);
-                        TensorPrimitives.Log(t, t);
-                        ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(neg), (nint)i0 * lp + k);
-                        for (int j = 0; j < len; j++) Unsafe.Add(ref dst, (nint)j * lp) = t[j];
-                    }
-
-                    for (int j = 0; j < len; j++)
-                    {
-                        for (int k = l; k < lp; k++) neg[(i0 + j) * lp + k] = PadEnergy;
-                    }
+                    int i0 = b * block, i1 = Math.Min(n, i0 + block);
+                    // Transpose first (padding 1, a valid probability), then check, clip and log the contiguous rows.
+                    CrfTranspose.ToRows(ref *src0, n, l, ref neg.Ref, lp, i0, i1, 1f);
+                    Span<float> rows = neg.Slice((long)i0 * lp, (i1 - i0) * lp);
+                    // Min is NaN when any value is NaN, so this also catches NaN.
+                    if (!(TensorPrimitives.Min(rows) >= 0f) || TensorPrimitives.Max(rows) == float.PositiveInfinity) bad = 1;
+                    TensorPrimitives.Clamp(rows, clip, 1f, rows);
+                    TensorPrimitives.Log(rows, rows);
+                    if (lp == l) return;
+                    for (int i = 0; i < i1 - i0; i++) rows.Slice(i * lp + l, lp - l).Fill(PadEnergy);
                 }
 
                 if (blocks < 4 || Parallelism.MaxDegreeOfParallelism == 1)
@@ -182,7 +169,7 @@ public sealed partial class DenseCrf
         if (bad != 0)
         {
             // A reused buffer is partly overwritten: drop it, so the CRF reports a missing unary rather than using it.
-            CrfPool<float>.Return(neg);
+            CrfBuffer.Return(neg);
             _negUnary = null;
             _qState = QState.None;
             return false;

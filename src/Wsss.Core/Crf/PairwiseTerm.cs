@@ -43,10 +43,10 @@ internal sealed class PairwiseTerm
     public float[]? NegDiagonal { get; private set; }
 
     /// <summary>Value buffers of (M+1)·Lp floats each (row 0 stays zero): one splat buffer per partition, at least two (the blur ping-pongs).</summary>
-    public float[][] Buffers { get; private set; } = [];
+    public CrfBuffer[] Buffers { get; private set; } = [];
 
     /// <summary>The buffer holding the blurred values after the last blur.</summary>
-    public float[] Blurred { get; set; } = [];
+    public CrfBuffer? Blurred { get; set; }
 
     /// <summary>Floats of one value buffer: (M+1)·Lp.</summary>
     public int BufferLength { get; private set; }
@@ -107,11 +107,11 @@ internal sealed class PairwiseTerm
         long size = ((long)lattice.VertexCount + 1) * paddedLabels;
         if (size > Array.MaxLength)
             CrfThrowHelper.Argument("features", $"The lattice values need {size} floats, more than a .NET array holds.");
-        var buffers = new float[Math.Max(2, partitions)][];
+        var buffers = new CrfBuffer[Math.Max(2, partitions)];
         for (int p = 0; p < buffers.Length; p++)
         {
-            buffers[p] = CrfPool<float>.Rent(size);
-            buffers[p].AsSpan(0, paddedLabels).Clear(); // row 0: the zero row of missing neighbours
+            buffers[p] = CrfBuffer.Rent(size);
+            buffers[p].Slice(0, paddedLabels).Clear(); // row 0: the zero row of missing neighbours
         }
 
         Buffers = buffers;
@@ -168,10 +168,10 @@ internal sealed class PairwiseTerm
     public void Release()
     {
         Lattice?.Release();
-        foreach (var b in Buffers) CrfPool<float>.Return(b);
+        foreach (var b in Buffers) CrfBuffer.Return(b);
         CrfPool<float>.Return(Pre ?? Post);
         Buffers = [];
-        Blurred = [];
+        Blurred = null;
         Pre = null;
         Post = null;
     }
