@@ -23,6 +23,7 @@ namespace Wsss.Core.Crf;
 /// tables are merged in partition order, which reproduces the global first-appearance order exactly.</item>
 /// </list>
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit]
 internal static class LatticeBuilder
 {
     private const int Block = 64;
@@ -194,6 +195,14 @@ internal static class LatticeBuilder
     private sealed class Context(LatticeFeatures features, float[] scale, long[] low, long[] size, long[] stride, int[] offsets, float[] weights)
     {
         private readonly int _d = features.Dimensions;
+        private readonly long _all = Sum(stride);
+
+        private static long Sum(long[] values)
+        {
+            long s = 0;
+            foreach (long v in values) s += v;
+            return s;
+        }
 
         public LatticeHashTable Run(int start, int end)
         {
@@ -212,7 +221,15 @@ internal static class LatticeBuilder
             Span<float> baryOne = stackalloc float[d1];
             Span<float> point = stackalloc float[d];
             lastKey.Fill(ulong.MaxValue);
+            lastId.Clear();
             bool havePrevious = false;
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
+            ref int o0 = ref MemoryMarshal.GetArrayDataReference(offsets);
+            ref long prevRem = ref MemoryMarshal.GetReference(remLong);
+            ref int prevRank = ref MemoryMarshal.GetReference(rankOne);
+            ref ulong lastKey0 = ref MemoryMarshal.GetReference(lastKey);
+            ref int lastId0 = ref MemoryMarshal.GetReference(lastId);
+            ref ulong packed0 = ref MemoryMarshal.GetReference(packed);
             bool simd = Vector256.IsHardwareAccelerated;
             for (int b0 = start; b0 < end; b0 += Block)
             {
@@ -226,23 +243,30 @@ internal static class LatticeBuilder
                     {
                         int p = b0 + j0 + lane;
                         long e = (long)p * d1;
+                        ref float we = ref Unsafe.Add(ref w0, (nint)e);
                         if ((bad >> lane & 1) == 0)
                         {
                             bool same = havePrevious;
+                            ref int rl = ref Unsafe.Add(ref MemoryMarshal.GetReference(rem), lane);
+                            ref int kl = ref Unsafe.Add(ref MemoryMarshal.GetReference(rank), lane);
+                            ref float bl = ref Unsafe.Add(ref MemoryMarshal.GetReference(bary), lane);
                             for (int i = 0; i <= d; i++)
                             {
-                                long rv = rem[i * 8 + lane];
-                                int kv = rank[i * 8 + lane];
-                                same &= rv == remLong[i] && kv == rankOne[i];
-                                remLong[i] = rv;
-                                rankOne[i] = kv;
-                                weights[e + i] = bary[i * 8 + lane];
+                                long rv = Unsafe.Add(ref rl, i * 8);
+                                int kv = Unsafe.Add(ref kl, i * 8);
+                                ref long pr = ref Unsafe.Add(ref prevRem, i);
+                                ref int pk = ref Unsafe.Add(ref prevRank, i);
+                                same &= (rv == pr) & (kv == pk);
+                                pr = rv;
+                                pk = kv;
+                                Unsafe.Add(ref we, i) = Unsafe.Add(ref bl, i * 8);
                             }
 
                             if (same)
                             {
                                 // Same simplex as the previous point (common in smooth images): same vertices.
-                                for (int r = 0; r <= d; r++) offsets[e + r] = lastId[r];
+                                ref int oe = ref Unsafe.Add(ref o0, (nint)e);
+                                for (int r = 0; r <= d; r++) Unsafe.Add(ref oe, r) = Unsafe.Add(ref lastId0, r);
                                 continue;
                             }
 
@@ -253,20 +277,23 @@ internal static class LatticeBuilder
                             for (int k = 0; k < d; k++) point[k] = block[k * Block + j0 + lane];
                             LocateScalar(point, p, remLong, rankOne, baryOne);
                             havePrevious = false;
-                            for (int i = 0; i <= d; i++) weights[e + i] = baryOne[i];
+                            for (int i = 0; i <= d; i++) Unsafe.Add(ref we, i) = baryOne[i];
                         }
 
-                        PackKeys(remLong, rankOne, inv, packed);
+                        PackKeys(ref prevRem, ref prevRank, ref MemoryMarshal.GetReference(inv), ref MemoryMarshal.GetReference(packed));
+                        ref int oo = ref Unsafe.Add(ref o0, (nint)e);
                         for (int r = 0; r <= d; r++)
                         {
-                            ulong key = packed[r];
-                            if (key != lastKey[r])
+                            ulong key = Unsafe.Add(ref packed0, r);
+                            ref ulong lk = ref Unsafe.Add(ref lastKey0, r);
+                            ref int li = ref Unsafe.Add(ref lastId0, r);
+                            if (key != lk)
                             {
-                                lastKey[r] = key;
-                                lastId[r] = table.FindOrInsert(key) + 1;
+                                lk = key;
+                                li = table.FindOrInsert(key) + 1;
                             }
 
-                            offsets[e + r] = lastId[r];
+                            Unsafe.Add(ref oo, r) = li;
                         }
                     }
                 }
@@ -277,27 +304,29 @@ internal static class LatticeBuilder
 
         /// <summary>Packed keys of the d+1 vertices: key_r[i] = rem0[i] + r − (d+1)·[rank[i] &gt; d − r] for i &lt; d.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void PackKeys(ReadOnlySpan<long> rem0, ReadOnlySpan<int> rank, Span<int> inv, Span<ulong> packed)
+        private void PackKeys(ref long rem0, ref int rank, ref int inv, ref ulong packed)
         {
             int d = _d, d1 = d + 1;
-            long b = 0, all = 0;
+            ref long lo = ref MemoryMarshal.GetArrayDataReference(low);
+            ref long sz = ref MemoryMarshal.GetArrayDataReference(size);
+            ref long st = ref MemoryMarshal.GetArrayDataReference(stride);
+            long b = 0;
             for (int i = 0; i < d; i++)
             {
-                long rel = rem0[i] - low[i];
-                if ((ulong)(rel - 2 * d1) > (ulong)(size[i] - 1 - 4 * d1))
+                long rel = Unsafe.Add(ref rem0, i) - Unsafe.Add(ref lo, i);
+                if ((ulong)(rel - 2 * d1) > (ulong)(Unsafe.Add(ref sz, i) - 1 - 4 * d1))
                     CrfThrowHelper.InvalidOperation("Internal error: a lattice key fell outside the bounds computed from the feature ranges.");
-                b += rel * stride[i];
-                all += stride[i];
+                b += rel * Unsafe.Add(ref st, i);
             }
 
-            for (int i = 0; i <= d; i++) inv[rank[i]] = i;
-            long t = 0;
-            packed[0] = (ulong)b;
+            for (int i = 0; i <= d; i++) Unsafe.Add(ref inv, Unsafe.Add(ref rank, i)) = i;
+            long t = 0, all = _all;
+            packed = (ulong)b;
             for (int r = 1; r <= d; r++)
             {
-                int i = inv[d - r + 1];
-                if (i < d) t += stride[i];
-                packed[r] = (ulong)(b + r * all - d1 * t);
+                int i = Unsafe.Add(ref inv, d - r + 1);
+                if (i < d) t += Unsafe.Add(ref st, i);
+                Unsafe.Add(ref packed, r) = (ulong)(b + r * all - d1 * t);
             }
         }
 

@@ -78,6 +78,9 @@ internal abstract class LatticeFeatures
         private readonly float[]? _planar;
         private readonly float[] _colorStdDevs;
         private readonly int _channels;
+        private readonly float[] _xFeature;
+        private readonly float[] _yFeature;
+        private readonly float[][]? _byteFeature;
 
         /// <summary>Creates the features; <paramref name="bytes"/> (interleaved) or <paramref name="planar"/> holds the channels, or neither for the smoothness kernel.</summary>
         public Image(int width, int height, float sx, float sy, byte[]? bytes, float[]? planar, float[] colorStdDevs)
@@ -93,17 +96,34 @@ internal abstract class LatticeFeatures
             _channels = colorStdDevs.Length;
             if (_channels > 0 && bytes is null && planar is null)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{_channels} colour channels but no image."), nameof(colorStdDevs));
+
+            // Every feature is one float division of a value from a small set (x, y, or a byte): tabulate them once.
+            _xFeature = new float[width];
+            for (int x = 0; x < width; x++) _xFeature[x] = x / sx;
+            _yFeature = new float[height];
+            for (int y = 0; y < height; y++) _yFeature[y] = y / sy;
+            if (bytes is not null)
+            {
+                _byteFeature = new float[_channels][];
+                for (int ch = 0; ch < _channels; ch++)
+                {
+                    var table = new float[256];
+                    for (int v = 0; v < 256; v++) table[v] = v / colorStdDevs[ch];
+                    _byteFeature[ch] = table;
+                }
+            }
         }
 
         public override void Fill(int start, int count, Span<float> destination, int stride)
         {
             int w = _width, c = _channels, n = Count;
-            float sx = _sx, sy = _sy;
+            float[] xs = _xFeature, ys = _yFeature;
             int x = start % w, y = start / w;
+            Span<float> fx = destination[..count], fy = destination.Slice(stride, count);
             for (int j = 0; j < count; j++)
             {
-                destination[j] = x / sx;
-                destination[stride + j] = y / sy;
+                fx[j] = xs[x];
+                fy[j] = ys[y];
                 if (++x == w)
                 {
                     x = 0;
@@ -113,14 +133,16 @@ internal abstract class LatticeFeatures
 
             for (int ch = 0; ch < c; ch++)
             {
-                float s = _colorStdDevs[ch];
                 Span<float> dst = destination.Slice((2 + ch) * stride, count);
                 if (_bytes is { } b)
                 {
-                    for (int j = 0; j < count; j++) dst[j] = b[(start + j) * c + ch] / s;
+                    float[] table = _byteFeature![ch];
+                    ReadOnlySpan<byte> src = b.AsSpan(start * c + ch);
+                    for (int j = 0; j < count; j++) dst[j] = table[src[j * c]];
                 }
                 else
                 {
+                    float s = _colorStdDevs[ch];
                     ReadOnlySpan<float> src = _planar.AsSpan(ch * n + start, count);
                     for (int j = 0; j < count; j++) dst[j] = src[j] / s;
                 }
