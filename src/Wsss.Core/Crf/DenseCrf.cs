@@ -16,9 +16,10 @@ namespace Wsss.Core.Crf;
 /// <c>addPairwiseGaussian</c>/<c>addPairwiseBilateral</c>. Each iteration computes
 /// Q = softmax(−U + Σ_k message_k); there is no damping and no self-edge exclusion, and every
 /// <see cref="Inference"/> call restarts from softmax(−U), as the reference does.</para>
-/// <para>Speed: the lattices are built concurrently on first use; an iteration is one splat pass (pixels
+/// <para>Speed: the lattices are built on first use, each on all cores; an iteration is one splat pass (pixels
 /// split over the cores into private buffers), a parallel blur, and one fused slice + unary + softmax pass.
-/// Q and U are kept pixel-major with labels padded to a multiple of 8; the loop allocates no arrays.</para>
+/// Q and U are kept pixel-major with labels padded to a multiple of 8, in 64-byte-aligned buffers; the loop
+/// allocates no arrays.</para>
 /// <para>Instances are not thread-safe; refine different images on different instances.</para>
 /// </remarks>
 public sealed partial class DenseCrf
