@@ -13,6 +13,9 @@ internal sealed class CrfBuffer
 {
     private const int AlignFloats = 16;
 
+    /// <summary>The longest buffer: an array also holds the up to 16 floats skipped for alignment.</summary>
+    public static int MaxLength => System.Array.MaxLength - AlignFloats;
+
     private CrfBuffer(float[] array, int start, int length)
     {
         Array = array;
@@ -41,7 +44,7 @@ internal sealed class CrfBuffer
     /// <summary>Rents an uninitialised aligned buffer of <paramref name="length"/> floats from <see cref="CrfPool{T}"/>.</summary>
     public static CrfBuffer Rent(long length)
     {
-        if (length > System.Array.MaxLength - AlignFloats) CrfThrowHelper.Argument(nameof(length), $"A CRF buffer of {length} elements exceeds the .NET array limit.");
+        if (length > MaxLength) CrfThrowHelper.Argument(nameof(length), $"A CRF buffer of {length} elements exceeds the .NET array limit.");
         float[] a = CrfPool<float>.Rent(length + AlignFloats);
         return new CrfBuffer(a, AlignedStart(a), (int)length);
     }

@@ -155,7 +155,6 @@ public sealed partial class DenseCrf : IDisposable
         for (int t = 0; t < _built.Length; t++)
         {
             ComputeMessage(t, msg);
-            q = MaterializedQ().Span;
             for (int i = 0; i < n; i++)
             {
                 for (int k = 0; k < l; k++) kl -= (double)q[i * lp + k] * msg[i * lp + k];
@@ -555,8 +554,8 @@ public sealed partial class DenseCrf : IDisposable
     }
 
     /// <summary>
-    /// Copies the pixels [i0, i1) of the pixel-major Q into the label-major output one label at a time, so the writes
-    /// are contiguous runs while the chunk of Q stays in cache (instead of L strided stores per pixel).
+    /// Copies the pixels [i0, i1) of the pixel-major Q into the label-major output in 8×8 tiles, while the chunk of Q
+    /// is still in cache (instead of L strided stores per pixel).
     /// </summary>
     private void WriteLabelMajor(CrfBuffer q, float[] output, int i0, int i1)
         => CrfTranspose.ToLabelMajor(ref q.Ref, _lp, ref MemoryMarshal.GetArrayDataReference(output), PixelCount, Labels, i0, i1);

@@ -46,7 +46,7 @@ public sealed partial class DenseCrf
         if (labels < 1) CrfThrowHelper.OutOfRange(nameof(labels), labels, "The CRF needs at least one label.");
         long n = (long)width * height;
         _lp = (labels + 7) & ~7;
-        if (n * _lp > Array.MaxLength)
+        if (n * _lp > CrfBuffer.MaxLength)
             CrfThrowHelper.Argument(nameof(width), string.Create(CultureInfo.InvariantCulture, $"A {width}x{height} image with {labels} labels needs {n * _lp} values per buffer, more than a .NET array holds."));
         Width = width;
         Height = height;
@@ -100,7 +100,7 @@ public sealed partial class DenseCrf
             CrfThrowHelper.Argument(nameof(unary), string.Create(CultureInfo.InvariantCulture, $"Unary energy of label {bad / n} at pixel {bad % n} is not finite ({unary[bad]})."));
         ThrowIfDisposed();
         var neg = _negUnary ?? CrfBuffer.Rent((long)n * lp);
-        const int block = 256;
+        const int block = 256; // transpose and negate in pixel blocks so both stay in cache
         ref float src = ref MemoryMarshal.GetReference(unary);
         ref float dst = ref neg.Ref;
         for (int i0 = 0; i0 < n; i0 += block)

@@ -195,14 +195,7 @@ internal static class LatticeBuilder
     private sealed class Context(LatticeFeatures features, float[] scale, long[] low, long[] size, long[] stride, int[] offsets, float[] weights)
     {
         private readonly int _d = features.Dimensions;
-        private readonly long _all = Sum(stride);
-
-        private static long Sum(long[] values)
-        {
-            long s = 0;
-            foreach (long v in values) s += v;
-            return s;
-        }
+        private readonly long _all = stride.Sum();
 
         public LatticeHashTable Run(int start, int end)
         {

@@ -48,9 +48,6 @@ internal sealed class PairwiseTerm
     /// <summary>The buffer holding the blurred values after the last blur.</summary>
     public CrfBuffer? Blurred { get; set; }
 
-    /// <summary>Floats of one value buffer: (M+1)·Lp.</summary>
-    public int BufferLength { get; private set; }
-
     /// <summary>Bytes this term holds once built (lattice arrays, normalisers, value buffers).</summary>
     public long HeldBytes { get; private set; }
 
@@ -105,7 +102,7 @@ internal sealed class PairwiseTerm
         }
 
         long size = ((long)lattice.VertexCount + 1) * paddedLabels;
-        if (size > Array.MaxLength)
+        if (size > CrfBuffer.MaxLength)
             CrfThrowHelper.Argument("features", $"The lattice values need {size} floats, more than a .NET array holds.");
         var buffers = new CrfBuffer[Math.Max(2, partitions)];
         for (int p = 0; p < buffers.Length; p++)
@@ -115,7 +112,6 @@ internal sealed class PairwiseTerm
         }
 
         Buffers = buffers;
-        BufferLength = (int)size;
         HeldBytes = held + 4L * size * buffers.Length;
         Lattice = lattice;
         Features = null;
