@@ -53,16 +53,30 @@ internal static class LatticeBuilder
     /// (extreme feature ranges), leaving the caller to use the reference construction.
     /// </summary>
     public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, out int vertexCount, out int[] neighbors)
+        => TryBuild(features, offsets, weights, partitions, null, out vertexCount, out neighbors, out _);
+
+    /// <summary>
+    /// <see cref="TryBuild(LatticeFeatures, int[], float[], int, out int, out int[])"/>; <paramref name="directKeys"/> forces the
+    /// direct (true, where the key box allows it) or the hashed (false) vertex table instead of choosing by the box size
+    /// (null), and <paramref name="direct"/> says which one was used.
+    /// </summary>
+    public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, bool? directKeys, out int vertexCount, out int[] neighbors, out bool direct)
     {
+        direct = false;
         int d = features.Dimensions, d1 = d + 1, n = features.Count;
         vertexCount = 0;
         neighbors = [];
         float[] scale = ScaleFactors(d);
-        if (!TryPack(features, scale, out long[] low, out long[] size, out long[] stride)) return false;
+        if (!TryPack(features, scale, out long[] low, out long[] size, out long[] stride, out double cells)) return false;
 
         partitions = Math.Clamp(partitions, 1, Math.Max(1, n / 64));
-        var tables = new LatticeHashTable[partitions];
-        var ctx = new Context(features, scale, low, size, stride, offsets, weights);
+        // A key box of few cells (low-dimensional features) is indexed directly: one table per partition, at most
+        // 32 bytes per point in all.
+        bool small = directKeys ?? cells * partitions <= 8.0 * n + 65536;
+        long directCells = small && cells <= LatticeVertexTable.MaxDirectCells ? (long)cells : 0;
+        direct = directCells > 0;
+        var tables = new LatticeVertexTable[partitions];
+        var ctx = new Context(features, scale, low, size, stride, offsets, weights, directCells);
         void Part(int t)
         {
             int start = (int)((long)n * t / partitions), end = (int)((long)n * (t + 1) / partitions);
@@ -74,11 +88,11 @@ internal static class LatticeBuilder
 
         // Merge in partition order: partition 0's ids are global; later partitions' new keys follow in their
         // local first-appearance order, which is exactly the sequential first-appearance order.
-        LatticeHashTable global = tables[0];
+        LatticeVertexTable global = tables[0];
         var maps = new int[partitions][];
         for (int t = 1; t < partitions; t++)
         {
-            LatticeHashTable local = tables[t];
+            LatticeVertexTable local = tables[t];
             var map = new int[local.Count];
             ulong[] keys = local.Keys;
             for (int k = 0; k < map.Length; k++) map[k] = global.FindOrInsert(keys[k]) + 1;
@@ -105,7 +119,7 @@ internal static class LatticeBuilder
     /// arithmetic over the feature ranges bounds it; the box is widened so that every vertex (within 2(d+1) of its
     /// point's elevation) and every blur neighbour (within d of a vertex) lies inside.
     /// </summary>
-    private static bool TryPack(LatticeFeatures features, float[] scale, out long[] low, out long[] size, out long[] stride)
+    private static bool TryPack(LatticeFeatures features, float[] scale, out long[] low, out long[] size, out long[] stride, out double cells)
     {
         int d = features.Dimensions;
         low = new long[d];
@@ -116,6 +130,7 @@ internal static class LatticeBuilder
         features.Bounds(lo, hi);
         long margin = 4L * (d + 1) + 2;
         double total = 1;
+        cells = 0;
         for (int j = 0; j < d; j++)
         {
             // el[j] = Σ_{k ≥ j} cf_k − j·cf_{j−1}, cf_k = f_k·scale_k (el[0] = Σ cf).
@@ -140,6 +155,7 @@ internal static class LatticeBuilder
         }
 
         if (!(total < 4.0e18)) return false;
+        cells = total;
         long s = 1;
         for (int j = d - 1; j >= 0; j--)
         {
@@ -150,7 +166,7 @@ internal static class LatticeBuilder
         return true;
     }
 
-    private static int[] Neighbors(LatticeHashTable table, int d, long[] stride)
+    private static int[] Neighbors(LatticeVertexTable table, int d, long[] stride)
     {
         int m = table.Count, d1 = d + 1;
         long all = 0;
@@ -192,15 +208,15 @@ internal static class LatticeBuilder
     }
 
     /// <summary>The per-partition worker: elevation, keys and local numbering of a range of points.</summary>
-    private sealed class Context(LatticeFeatures features, float[] scale, long[] low, long[] size, long[] stride, int[] offsets, float[] weights)
+    private sealed class Context(LatticeFeatures features, float[] scale, long[] low, long[] size, long[] stride, int[] offsets, float[] weights, long directCells)
     {
         private readonly int _d = features.Dimensions;
         private readonly long _all = stride.Sum();
 
-        public LatticeHashTable Run(int start, int end)
+        public LatticeVertexTable Run(int start, int end)
         {
             int d = _d, d1 = d + 1;
-            var table = new LatticeHashTable(Math.Max(64, (end - start) / 8));
+            var table = new LatticeVertexTable(Math.Max(64, (end - start) / 8), directCells);
             Span<float> block = stackalloc float[d * Block];
             Span<int> rem = stackalloc int[d1 * 8];
             Span<int> rank = stackalloc int[d1 * 8];

@@ -52,9 +52,10 @@ public sealed class PermutohedralLattice
     /// <summary>
     /// Builds the lattice of <paramref name="features"/>; <paramref name="pooled"/> rents the per-point arrays from
     /// <see cref="CrfPool{T}"/> (give them back with <see cref="Release"/>); <paramref name="partitions"/> &gt; 0 forces
-    /// the number of parallel partitions and <paramref name="reference"/> the sequential reference construction (tests).
+    /// the number of parallel partitions, <paramref name="reference"/> the sequential reference construction and
+    /// <paramref name="directKeys"/> the direct or hashed vertex table (tests; null chooses by the key box's size).
     /// </summary>
-    internal PermutohedralLattice(LatticeFeatures features, bool pooled, int partitions = 0, bool reference = false)
+    internal PermutohedralLattice(LatticeFeatures features, bool pooled, int partitions = 0, bool reference = false, bool? directKeys = null)
     {
         _d = features.Dimensions;
         _n = features.Count;
@@ -64,8 +65,12 @@ public sealed class PermutohedralLattice
         _pooled = pooled;
         _offsets = pooled ? CrfPool<int>.Rent(entries) : new int[entries];
         _weights = pooled ? CrfPool<float>.Rent(entries) : new float[entries];
-        if (!reference && LatticeBuilder.TryBuild(features, _offsets, _weights, partitions > 0 ? partitions : LatticeBuilder.DefaultPartitions(_n), out _m, out _neighbors))
+        if (!reference && LatticeBuilder.TryBuild(features, _offsets, _weights, partitions > 0 ? partitions : LatticeBuilder.DefaultPartitions(_n), directKeys, out _m, out _neighbors, out bool direct))
+        {
+            UsesDirectKeys = direct;
             return;
+        }
+
         UsesReferenceBuild = true;
         float[] values = features is LatticeFeatures.Points pts ? pts.Values : Materialize(features);
         _m = Build(values);
@@ -134,6 +139,9 @@ public sealed class PermutohedralLattice
 
     /// <summary>Whether the sequential reference construction was used (forced, or the key box exceeds 62 bits).</summary>
     internal bool UsesReferenceBuild { get; }
+
+    /// <summary>Whether the fast construction indexed the vertex table directly by key (a small key box) rather than hashing.</summary>
+    internal bool UsesDirectKeys { get; }
 
     /// <summary>
     /// Filters <paramref name="input"/> (N rows of <paramref name="valueSize"/> values, point-major) into

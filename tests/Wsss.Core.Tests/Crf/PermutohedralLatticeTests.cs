@@ -131,7 +131,8 @@ public class PermutohedralLatticeTests
     /// <summary>
     /// The fast construction (SIMD elevation, packed keys, partitions numbered privately then merged) must give the
     /// very lattice of the sequential reference construction: the same vertices in the same order, weights,
-    /// neighbours and filter output, bit for bit, for any number of partitions.
+    /// neighbours and filter output, bit for bit, for any number of partitions, with the vertex table chosen by the key
+    /// box's size, hashed, or indexed directly by key (where the box has at most 2^28 cells).
     /// </summary>
     [TestCase(61, 47, 2, 3f, 1f, 1)]
     [TestCase(61, 47, 2, 3f, 1f, 3)]
@@ -149,21 +150,36 @@ public class PermutohedralLatticeTests
     {
         bool expectFast = sc > 0.01f;
         float[] f = Features(w, h, s, d - 2, sc, 13);
-        var fast = new PermutohedralLattice(new LatticeFeatures.Points(f, d), pooled: false, partitions: partitions);
         var reference = new PermutohedralLattice(new LatticeFeatures.Points(f, d), pooled: false, reference: true);
-        Assert.That(fast.UsesReferenceBuild, Is.EqualTo(!expectFast));
         Assert.That(reference.UsesReferenceBuild, Is.True);
-        Assert.That(fast.VertexCount, Is.EqualTo(reference.VertexCount));
-        Assert.That(fast.Offsets, Is.EqualTo(reference.Offsets));
-        Assert.That(fast.Weights, Is.EqualTo(reference.Weights));
-        Assert.That(fast.Neighbors, Is.EqualTo(reference.Neighbors));
         var v = new float[w * h * 3];
         new Generator(11).FillUniform(v);
-        var a = new float[v.Length];
         var b = new float[v.Length];
-        fast.Filter(v, a, 3);
         reference.Filter(v, b, 3);
-        Assert.That(a, Is.EqualTo(b));
+        foreach (bool? direct in new bool?[] { null, false, true })
+        {
+            var fast = new PermutohedralLattice(new LatticeFeatures.Points(f, d), pooled: false, partitions: partitions, directKeys: direct);
+            string how = direct is null ? "automatic table" : direct.Value ? "direct table" : "hashed table";
+            Assert.That(fast.UsesReferenceBuild, Is.EqualTo(!expectFast), how);
+            if (expectFast && direct == false) Assert.That(fast.UsesDirectKeys, Is.False, how);
+            if (direct == true && d == 2 && s >= 0.3f) Assert.That(fast.UsesDirectKeys, Is.True, how);
+            Assert.That(fast.VertexCount, Is.EqualTo(reference.VertexCount), how);
+            Assert.That(fast.Offsets, Is.EqualTo(reference.Offsets), how);
+            Assert.That(fast.Weights, Is.EqualTo(reference.Weights), how);
+            Assert.That(fast.Neighbors, Is.EqualTo(reference.Neighbors), how);
+            var a = new float[v.Length];
+            fast.Filter(v, a, 3);
+            Assert.That(a, Is.EqualTo(b), how);
+        }
+    }
+
+    /// <summary>The smoothness kernel's (x, y) lattice of a photo-sized image takes the direct vertex table by itself.</summary>
+    [Test]
+    public void SmoothnessLatticeIndexesItsVerticesDirectly()
+    {
+        var gauss = new PermutohedralLattice(new LatticeFeatures.Image(500, 375, 3f, 3f, null, null, []), pooled: false);
+        Assert.That(gauss.UsesDirectKeys, Is.True);
+        Assert.That(gauss.VertexCount, Is.EqualTo(24540), "the spec's vertex count for 500×375 at sxy 3 (section 3.6)");
     }
 
     /// <summary>The image features computed on the fly equal the pixel-major features the public API builds.</summary>

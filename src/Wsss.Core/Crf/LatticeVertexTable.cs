@@ -4,25 +4,47 @@ using System.Runtime.CompilerServices;
 namespace Wsss.Core.Crf;
 
 /// <summary>
-/// Open-addressing (linear probing) map from a packed lattice key (a non-negative 63-bit mixed-radix
-/// number, see <see cref="LatticeBuilder"/>) to a vertex id, ids assigned in insertion order. The load
-/// factor stays at most ½; the keys are also kept in id order.
+/// Map from a packed lattice key (a non-negative 63-bit mixed-radix number, see <see cref="LatticeBuilder"/>) to a
+/// vertex id, ids assigned in insertion order; the keys are also kept in id order. Two layouts:
+/// <list type="bullet">
+/// <item>direct: when the key box has few cells (low-dimensional features such as the smoothness kernel's (x, y)), an
+/// array indexed by the key itself holds id + 1, so a lookup is one load and never probes;</item>
+/// <item>hashed: open addressing with linear probing, load factor at most ½.</item>
+/// </list>
 /// </summary>
-internal sealed class LatticeHashTable
+internal sealed class LatticeVertexTable
 {
+    /// <summary>Largest key box indexed directly (cells; 1 GiB of ids).</summary>
+    public const long MaxDirectCells = 1L << 28;
+
+    private readonly int[]? _direct;
     private Slot[] _slots;
     private int _mask;
     private int _shift;
     private ulong[] _keys;
 
-    public LatticeHashTable(int expected)
+    /// <summary>A table for about <paramref name="expected"/> keys; <paramref name="directCells"/> &gt; 0 (all keys below it) selects the direct layout.</summary>
+    public LatticeVertexTable(int expected, long directCells = 0)
     {
-        int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(2 * expected, 64, 1 << 30));
-        _slots = new Slot[capacity];
-        _mask = capacity - 1;
-        _shift = 64 - BitOperations.Log2((uint)capacity);
+        if (directCells > 0)
+        {
+            if (directCells > MaxDirectCells) CrfThrowHelper.OutOfRange(nameof(directCells), directCells, "The key box is too large to index directly.");
+            _direct = new int[directCells];
+            _slots = [];
+        }
+        else
+        {
+            int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(2 * expected, 64, 1 << 30));
+            _slots = new Slot[capacity];
+            _mask = capacity - 1;
+            _shift = 64 - BitOperations.Log2((uint)capacity);
+        }
+
         _keys = new ulong[Math.Max(16, expected)];
     }
+
+    /// <summary>Whether keys index the id array directly.</summary>
+    public bool IsDirect => _direct is not null;
 
     /// <summary>Number of keys (= the next id).</summary>
     public int Count { get; private set; }
@@ -37,6 +59,15 @@ internal sealed class LatticeHashTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int FindOrInsert(ulong key)
     {
+        if (_direct is { } direct)
+        {
+            ref int cell = ref direct[(nint)key];
+            if (cell != 0) return cell - 1;
+            int id = Append(key);
+            cell = id + 1;
+            return id;
+        }
+
         ulong stored = key + 1;
         Slot[] slots = _slots;
         int h = Home(key);
@@ -51,6 +82,16 @@ internal sealed class LatticeHashTable
 
     private int Insert(ref Slot s, ulong key)
     {
+        int id = Append(key);
+        s.Key = key + 1;
+        s.Id = id;
+        if (2L * Count > _slots.Length) Grow();
+        return id;
+    }
+
+    /// <summary>Appends <paramref name="key"/> to the id-ordered key list; returns its id.</summary>
+    private int Append(ulong key)
+    {
         int id = Count;
         if (id == _keys.Length)
         {
@@ -59,10 +100,7 @@ internal sealed class LatticeHashTable
         }
 
         _keys[id] = key;
-        s.Key = key + 1;
-        s.Id = id;
         Count = id + 1;
-        if (2L * Count > _slots.Length) Grow();
         return id;
     }
 
@@ -70,6 +108,7 @@ internal sealed class LatticeHashTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(ulong key)
     {
+        if (_direct is { } direct) return direct[(nint)key] - 1;
         ulong stored = key + 1;
         Slot[] slots = _slots;
         int h = Home(key);
