@@ -99,9 +99,9 @@ internal static class CrfTranspose
     private static Vector256<float> Row(ref float labelMajor, int n, int l, int k, int i, Vector256<float> pad)
         => k < l ? Vector256.LoadUnsafe(ref labelMajor, (nuint)((long)k * n + i)) : pad;
 
-    /// <summary>Transposes the 8×8 tile held in r0..r7 (row j becomes column j).</summary>
+    /// <summary>Transposes the 8×8 tile held in r0..r7 (row j becomes column j); needs AVX.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+    internal static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
         ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
     {
         var t0 = Avx.UnpackLow(r0, r1);

@@ -71,6 +71,80 @@ internal static class CrfVectorMath
         for (int c = 0; c < lp; c += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref q0, (nuint)c) * inv, ref q0, (nuint)c);
     }
 
+    /// <summary>
+    /// Softmax of eight consecutive rows (stride <paramref name="lp"/>, a multiple of 8 up to 24) in place, computed
+    /// across the rows: each 8×8 tile is transposed so that one vector holds one label of the eight pixels. Max, exp
+    /// and sum are then lane-wise, with no horizontal reductions, and the eight pixels' dependency chains interleave
+    /// (row by row, one pixel's chain of max, exp, sum and division is long enough to stall the pipeline). Labels from
+    /// <paramref name="labels"/> on (the padding) come out exactly 0. Each value equals <see cref="Softmax(ref float, ref float, int)"/>'s
+    /// up to the order in which the row's sum is accumulated. Needs AVX.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void SoftmaxRows8(ref float rows, int lp, int labels)
+    {
+        Span<Vector256<float>> cols = stackalloc Vector256<float>[24];
+        ref Vector256<float> c0 = ref MemoryMarshal.GetReference(cols);
+        for (int kb = 0; kb < lp; kb += 8)
+        {
+            ref float s = ref Unsafe.Add(ref rows, kb);
+            var r0 = Vector256.LoadUnsafe(ref s);
+            var r1 = Vector256.LoadUnsafe(ref s, (nuint)lp);
+            var r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * lp));
+            var r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * lp));
+            var r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * lp));
+            var r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * lp));
+            var r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * lp));
+            var r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * lp));
+            CrfTranspose.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, kb);
+            c = r0;
+            Unsafe.Add(ref c, 1) = r1;
+            Unsafe.Add(ref c, 2) = r2;
+            Unsafe.Add(ref c, 3) = r3;
+            Unsafe.Add(ref c, 4) = r4;
+            Unsafe.Add(ref c, 5) = r5;
+            Unsafe.Add(ref c, 6) = r6;
+            Unsafe.Add(ref c, 7) = r7;
+        }
+
+        var mx = c0;
+        for (int j = 1; j < labels; j++) mx = Vector256.MaxNative(mx, Unsafe.Add(ref c0, j));
+        var sum = Vector256<float>.Zero;
+        for (int j = 0; j < labels; j++)
+        {
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, j);
+            var e = Exp(c - mx);
+            c = e;
+            sum += e;
+        }
+
+        var inv = Vector256<float>.One / sum;
+        for (int j = 0; j < labels; j++) Unsafe.Add(ref c0, j) *= inv;
+        for (int j = labels; j < lp; j++) Unsafe.Add(ref c0, j) = Vector256<float>.Zero;
+        for (int kb = 0; kb < lp; kb += 8)
+        {
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, kb);
+            var r0 = c;
+            var r1 = Unsafe.Add(ref c, 1);
+            var r2 = Unsafe.Add(ref c, 2);
+            var r3 = Unsafe.Add(ref c, 3);
+            var r4 = Unsafe.Add(ref c, 4);
+            var r5 = Unsafe.Add(ref c, 5);
+            var r6 = Unsafe.Add(ref c, 6);
+            var r7 = Unsafe.Add(ref c, 7);
+            CrfTranspose.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            ref float d = ref Unsafe.Add(ref rows, kb);
+            Vector256.StoreUnsafe(r0, ref d);
+            Vector256.StoreUnsafe(r1, ref d, (nuint)lp);
+            Vector256.StoreUnsafe(r2, ref d, (nuint)(2 * lp));
+            Vector256.StoreUnsafe(r3, ref d, (nuint)(3 * lp));
+            Vector256.StoreUnsafe(r4, ref d, (nuint)(4 * lp));
+            Vector256.StoreUnsafe(r5, ref d, (nuint)(5 * lp));
+            Vector256.StoreUnsafe(r6, ref d, (nuint)(6 * lp));
+            Vector256.StoreUnsafe(r7, ref d, (nuint)(7 * lp));
+        }
+    }
+
     private static void SoftmaxScalar(ref float t0, ref float q0, int lp)
     {
         float mx = t0;

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Wsss.Core.Crf;
 
 /// <summary>
 /// The register-resident per-pixel kernels of the iteration (Potts terms, up to 24 labels, AVX2): the label row
-/// lives in one to three <see cref="Vector256{T}"/> registers from load to store, and every term's arrays are
-/// hoisted out of the pixel loop. The arithmetic is that of the generic kernels, operation for operation.
+/// lives in one to three <see cref="Vector256{T}"/> registers from load to store, and the terms' arrays are
+/// hoisted out of the pixel loop. The arithmetic is that of the generic kernels, operation for operation, except
+/// that the softmax sums each row's exponentials in label order (eight rows at a time) rather than lane-wise.
 /// </summary>
 public sealed partial class DenseCrf
 {
@@ -18,7 +20,7 @@ public sealed partial class DenseCrf
 
     private void PrepareKernels()
     {
-        bool ok = Vector256.IsHardwareAccelerated && _lp <= 24;
+        bool ok = Vector256.IsHardwareAccelerated && Avx.IsSupported && _lp <= 24;
         foreach (var t in _built) ok &= t.Compatibility.IsPotts;
         UseRegisterKernels = ok;
         if (_kernelTerms.Length != _built.Length) _kernelTerms = new KernelTerm[_built.Length];
@@ -57,20 +59,31 @@ public sealed partial class DenseCrf
         }
     }
 
+    /// <summary>
+    /// Splats pre ⊙ Q (Q₀ = softmax(−U) on the first iteration) of the pixels [start, end) into this partition's
+    /// buffers. The first two terms (the usual smoothness + appearance pair) have their array references in locals:
+    /// the JIT keeps them in registers instead of reloading each term's fields from the heap for every pixel.
+    /// </summary>
     private void SplatRegisters<TW>(int partition, int start, int end, bool fromUnary)
         where TW : struct, ICrfVectorWidth
     {
         int lp = _lp, nt = _kernelTerms.Length;
+        bool two = nt >= 2;
         ref float src0 = ref (fromUnary ? _negUnary! : _q!).Ref;
-        // A private copy: partitions run concurrently and each splats into its own buffers (writing Values into the
-        // shared array let one partition redirect another's splat into its buffer).
-        var terms = new KernelTerm[nt];
-        for (int k = 0; k < nt; k++)
-        {
-            terms[k] = _kernelTerms[k];
-            terms[k].Values = _built[k].Buffers[partition];
-        }
-
+        KernelTerm ta = _kernelTerms[0], tb = _kernelTerms[two ? 1 : 0];
+        ref int offA = ref MemoryMarshal.GetArrayDataReference(ta.Offsets);
+        ref float wA = ref MemoryMarshal.GetArrayDataReference(ta.Weights);
+        ref float valsA = ref _built[0].Buffers[partition].Ref;
+        ref float preA = ref ta.Pre is { } pa ? ref MemoryMarshal.GetArrayDataReference(pa) : ref Unsafe.NullRef<float>();
+        bool hasPreA = ta.Pre is not null;
+        int d1A = ta.D1;
+        ref int offB = ref MemoryMarshal.GetArrayDataReference(tb.Offsets);
+        ref float wB = ref MemoryMarshal.GetArrayDataReference(tb.Weights);
+        ref float valsB = ref _built[two ? 1 : 0].Buffers[partition].Ref;
+        ref float preB = ref tb.Pre is { } pb ? ref MemoryMarshal.GetArrayDataReference(pb) : ref Unsafe.NullRef<float>();
+        bool hasPreB = tb.Pre is not null;
+        int d1B = tb.D1;
+        KernelTerm[] extra = ExtraTerms(k => _built[k].Buffers[partition]);
         for (int i = start; i < end; i++)
         {
             ref float si = ref Unsafe.Add(ref src0, (nint)i * lp);
@@ -78,83 +91,147 @@ public sealed partial class DenseCrf
             var a1 = TW.Count > 1 ? Vector256.LoadUnsafe(ref si, 8) : default;
             var a2 = TW.Count > 2 ? Vector256.LoadUnsafe(ref si, 16) : default;
             if (fromUnary) Softmax<TW>(ref a0, ref a1, ref a2);
-            for (int k = 0; k < nt; k++)
+            Scatter<TW>(ref Unsafe.Add(ref offA, (nint)i * d1A), ref Unsafe.Add(ref wA, (nint)i * d1A), ref valsA, d1A, lp,
+                Vector256.Create(hasPreA ? Unsafe.Add(ref preA, i) : 1f), a0, a1, a2);
+            if (two)
             {
-                ref KernelTerm t = ref terms[k];
-                var s = Vector256.Create(t.Pre is { } pre ? pre[i] : 1f);
-                var b0 = a0 * s;
-                var b1 = TW.Count > 1 ? a1 * s : default;
-                var b2 = TW.Count > 2 ? a2 * s : default;
-                int d1 = t.D1;
-                ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * d1);
-                ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * d1);
-                ref float vals = ref t.Values.Ref;
-                for (int r = 0; r < d1; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref oi, r) * lp);
-                    var w = Vector256.Create(Unsafe.Add(ref wi, r));
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, b0, Vector256.LoadUnsafe(ref row)), ref row);
-                    if (TW.Count > 1) Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, b1, Vector256.LoadUnsafe(ref row, 8)), ref row, 8);
-                    if (TW.Count > 2) Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(w, b2, Vector256.LoadUnsafe(ref row, 16)), ref row, 16);
-                }
+                Scatter<TW>(ref Unsafe.Add(ref offB, (nint)i * d1B), ref Unsafe.Add(ref wB, (nint)i * d1B), ref valsB, d1B, lp,
+                    Vector256.Create(hasPreB ? Unsafe.Add(ref preB, i) : 1f), a0, a1, a2);
+            }
+
+            foreach (ref KernelTerm t in extra.AsSpan())
+            {
+                Scatter<TW>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * t.D1),
+                    ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * t.D1), ref t.Values.Ref, t.D1, lp,
+                    Vector256.Create(t.Pre is { } pre ? pre[i] : 1f), a0, a1, a2);
             }
         }
     }
 
+    /// <summary>
+    /// The slice + unary + softmax of the pixels of one chunk: t = −U + Σ_k message_k goes to Q's row, and every eight
+    /// rows are turned into Q together by <see cref="CrfVectorMath.SoftmaxRows8"/> (a last partial block row by row).
+    /// Array references are hoisted as in <see cref="SplatRegisters{TW}(int, int, int, bool)"/>.
+    /// </summary>
     private void SliceRegisters<TW>(int chunk)
         where TW : struct, ICrfVectorWidth
     {
-        int lp = _lp, n = PixelCount, nt = _kernelTerms.Length;
+        int lp = _lp, n = PixelCount, labels = Labels, nt = _kernelTerms.Length;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
-        float[]? output = _output;
+        bool two = nt >= 2;
         ref float u0 = ref _negUnary!.Ref;
         ref float q0 = ref _q!.Ref;
-        var terms = new KernelTerm[nt];
-        for (int k = 0; k < nt; k++)
-        {
-            terms[k] = _kernelTerms[k];
-            terms[k].Values = _built[k].Blurred!;
-        }
-
+        KernelTerm ta = _kernelTerms[0], tb = _kernelTerms[two ? 1 : 0];
+        ref int offA = ref MemoryMarshal.GetArrayDataReference(ta.Offsets);
+        ref float wA = ref MemoryMarshal.GetArrayDataReference(ta.Weights);
+        ref float valsA = ref _built[0].Blurred!.Ref;
+        ref float postA = ref ta.Post is { } pa ? ref MemoryMarshal.GetArrayDataReference(pa) : ref Unsafe.NullRef<float>();
+        bool hasPostA = ta.Post is not null;
+        float scaleA = ta.SliceScale;
+        int d1A = ta.D1;
+        ref int offB = ref MemoryMarshal.GetArrayDataReference(tb.Offsets);
+        ref float wB = ref MemoryMarshal.GetArrayDataReference(tb.Weights);
+        ref float valsB = ref _built[two ? 1 : 0].Blurred!.Ref;
+        ref float postB = ref tb.Post is { } pb ? ref MemoryMarshal.GetArrayDataReference(pb) : ref Unsafe.NullRef<float>();
+        bool hasPostB = tb.Post is not null;
+        float scaleB = tb.SliceScale;
+        int d1B = tb.D1;
+        KernelTerm[] extra = ExtraTerms(k => _built[k].Blurred!);
         for (int i = i0; i < i1; i++)
         {
             ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);
             var a0 = Vector256.LoadUnsafe(ref ui);
             var a1 = TW.Count > 1 ? Vector256.LoadUnsafe(ref ui, 8) : default;
             var a2 = TW.Count > 2 ? Vector256.LoadUnsafe(ref ui, 16) : default;
-            for (int k = 0; k < nt; k++)
+            Gather<TW>(ref Unsafe.Add(ref offA, (nint)i * d1A), ref Unsafe.Add(ref wA, (nint)i * d1A), ref valsA, d1A, lp,
+                Vector256.Create(hasPostA ? scaleA * Unsafe.Add(ref postA, i) : scaleA), ref a0, ref a1, ref a2);
+            if (two)
             {
-                ref KernelTerm t = ref terms[k];
-                int d1 = t.D1;
-                ref int oi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * d1);
-                ref float wi = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * d1);
-                ref float vals = ref t.Values.Ref;
-                var s0 = Vector256<float>.Zero;
-                var s1 = Vector256<float>.Zero;
-                var s2 = Vector256<float>.Zero;
-                for (int r = 0; r < d1; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref oi, r) * lp);
-                    var w = Vector256.Create(Unsafe.Add(ref wi, r));
-                    s0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row), s0);
-                    if (TW.Count > 1) s1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row, 8), s1);
-                    if (TW.Count > 2) s2 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row, 16), s2);
-                }
-
-                var sc = Vector256.Create(t.Post is { } post ? t.SliceScale * post[i] : t.SliceScale);
-                a0 = Vector256.FusedMultiplyAdd(sc, s0, a0);
-                if (TW.Count > 1) a1 = Vector256.FusedMultiplyAdd(sc, s1, a1);
-                if (TW.Count > 2) a2 = Vector256.FusedMultiplyAdd(sc, s2, a2);
+                Gather<TW>(ref Unsafe.Add(ref offB, (nint)i * d1B), ref Unsafe.Add(ref wB, (nint)i * d1B), ref valsB, d1B, lp,
+                    Vector256.Create(hasPostB ? scaleB * Unsafe.Add(ref postB, i) : scaleB), ref a0, ref a1, ref a2);
             }
 
-            Softmax<TW>(ref a0, ref a1, ref a2);
+            foreach (ref KernelTerm t in extra.AsSpan())
+            {
+                Gather<TW>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Offsets), (nint)i * t.D1),
+                    ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Weights), (nint)i * t.D1), ref t.Values.Ref, t.D1, lp,
+                    Vector256.Create(t.Post is { } post ? t.SliceScale * post[i] : t.SliceScale), ref a0, ref a1, ref a2);
+            }
+
             ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
             Vector256.StoreUnsafe(a0, ref qi);
             if (TW.Count > 1) Vector256.StoreUnsafe(a1, ref qi, 8);
             if (TW.Count > 2) Vector256.StoreUnsafe(a2, ref qi, 16);
+            if (((i - i0) & 7) == 7) CrfVectorMath.SoftmaxRows8(ref Unsafe.Add(ref qi, -7 * lp), lp, labels);
         }
 
-        if (output is not null) WriteLabelMajor(_q!, output, i0, i1);
+        for (int i = i1 - ((i1 - i0) & 7); i < i1; i++)
+        {
+            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            CrfVectorMath.Softmax(ref qi, ref qi, lp);
+        }
+
+        if (_output is { } output) WriteLabelMajor(_q!, output, i0, i1);
+    }
+
+    /// <summary>
+    /// Private copies of the terms after the first two, each with the value buffer <paramref name="values"/> picks
+    /// (partitions run concurrently, so the shared array must not carry a partition's buffer); empty for two terms.
+    /// </summary>
+    private KernelTerm[] ExtraTerms(Func<int, CrfBuffer> values)
+    {
+        int nt = _kernelTerms.Length;
+        if (nt <= 2) return [];
+        var extra = new KernelTerm[nt - 2];
+        for (int k = 2; k < nt; k++)
+        {
+            extra[k - 2] = _kernelTerms[k];
+            extra[k - 2].Values = values(k);
+        }
+
+        return extra;
+    }
+
+    /// <summary>rows[off_r] += w_r · s · a for the d1 vertices of one pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scatter<TW>(ref int off, ref float w, ref float vals, int d1, int lp, Vector256<float> s,
+        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2)
+        where TW : struct, ICrfVectorWidth
+    {
+        var b0 = a0 * s;
+        var b1 = TW.Count > 1 ? a1 * s : default;
+        var b2 = TW.Count > 2 ? a2 * s : default;
+        for (int r = 0; r < d1; r++)
+        {
+            ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref off, r) * lp);
+            var wr = Vector256.Create(Unsafe.Add(ref w, r));
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(wr, b0, Vector256.LoadUnsafe(ref row)), ref row);
+            if (TW.Count > 1) Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(wr, b1, Vector256.LoadUnsafe(ref row, 8)), ref row, 8);
+            if (TW.Count > 2) Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(wr, b2, Vector256.LoadUnsafe(ref row, 16)), ref row, 16);
+        }
+    }
+
+    /// <summary>a += scale · Σ_r w_r · rows[off_r] for the d1 vertices of one pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather<TW>(ref int off, ref float w, ref float vals, int d1, int lp, Vector256<float> scale,
+        ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2)
+        where TW : struct, ICrfVectorWidth
+    {
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        var s2 = Vector256<float>.Zero;
+        for (int r = 0; r < d1; r++)
+        {
+            ref float row = ref Unsafe.Add(ref vals, (nint)Unsafe.Add(ref off, r) * lp);
+            var wr = Vector256.Create(Unsafe.Add(ref w, r));
+            s0 = Vector256.FusedMultiplyAdd(wr, Vector256.LoadUnsafe(ref row), s0);
+            if (TW.Count > 1) s1 = Vector256.FusedMultiplyAdd(wr, Vector256.LoadUnsafe(ref row, 8), s1);
+            if (TW.Count > 2) s2 = Vector256.FusedMultiplyAdd(wr, Vector256.LoadUnsafe(ref row, 16), s2);
+        }
+
+        a0 = Vector256.FusedMultiplyAdd(scale, s0, a0);
+        if (TW.Count > 1) a1 = Vector256.FusedMultiplyAdd(scale, s1, a1);
+        if (TW.Count > 2) a2 = Vector256.FusedMultiplyAdd(scale, s2, a2);
     }
 
     /// <summary>Softmax over the row held in registers, as <see cref="CrfVectorMath.Softmax(ref float, ref float, int)"/> computes it.</summary>

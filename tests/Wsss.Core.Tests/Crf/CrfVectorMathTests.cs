@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using Wsss.Core.Crf;
+using Wsss.Core.Tensors;
+
+namespace Wsss.Core.Tests.Crf;
+
+/// <summary>The vector softmax kernels of the CRF iteration.</summary>
+public class CrfVectorMathTests
+{
+    [TestCase(1, 8)]
+    [TestCase(5, 8)]
+    [TestCase(8, 8)]
+    [TestCase(9, 16)]
+    [TestCase(16, 16)]
+    [TestCase(21, 24)]
+    [TestCase(24, 24)]
+    public void SoftmaxRows8AgreesWithTheRowSoftmaxAndZeroesThePadding(int labels, int lp)
+    {
+        if (!Avx.IsSupported) Assert.Ignore("SoftmaxRows8 needs AVX.");
+        var g = new Generator((ulong)(labels * 31 + lp));
+        var t = new float[8 * lp];
+        g.FillUniform(t, -40, 40);
+        for (int i = 0; i < 8; i++)
+        {
+            for (int k = labels; k < lp; k++) t[i * lp + k] = -1e30f; // the padding energy
+        }
+
+        t[3 * lp] = 80; // one dominant label, one row with a huge spread
+        t[5 * lp + labels - 1] = -200;
+        var rows = (float[])t.Clone();
+        CrfVectorMath.SoftmaxRows8(ref MemoryMarshal.GetArrayDataReference(rows), lp, labels);
+        for (int i = 0; i < 8; i++)
+        {
+            var expected = new float[lp];
+            CrfVectorMath.Softmax(t.AsSpan(i * lp, lp), expected);
+            double mx = double.NegativeInfinity, z = 0;
+            for (int k = 0; k < labels; k++) mx = Math.Max(mx, t[i * lp + k]);
+            for (int k = 0; k < labels; k++) z += Math.Exp(t[i * lp + k] - mx);
+            float sum = 0;
+            for (int k = 0; k < lp; k++)
+            {
+                float got = rows[i * lp + k];
+                if (k >= labels)
+                {
+                    Assert.That(got, Is.EqualTo(0f), $"row {i} padding lane {k}");
+                    continue;
+                }
+
+                // Only the order of the row sum differs from the row-by-row softmax: a few ulps at most.
+                Assert.That(got, Is.EqualTo(expected[k]).Within(4).Ulps, $"row {i} label {k}");
+                Assert.That(got, Is.EqualTo(Math.Exp(t[i * lp + k] - mx) / z).Within(2e-5 * Math.Exp(t[i * lp + k] - mx) / z + 1e-37), $"row {i} label {k} vs double (exp flushes below −87 to 0)");
+                sum += got;
+            }
+
+            Assert.That(sum, Is.EqualTo(1f).Within(1e-5f), $"row {i} sums to one");
+        }
+    }
+}
