@@ -1,6 +1,5 @@
 using System.Globalization;
 using Wsss.Core.Tensors;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Wsss.Core.Crf;
 
@@ -42,16 +41,8 @@ public static class CrfUnary
         }
         else
         {
-            // Vectorised: clip, log, negate (chunked so TensorPrimitives stays on its fast path).
-            const int chunk = 16384;
-            for (int s1 = 0; s1 < p.Length; s1 += chunk)
-            {
-                int len = Math.Min(chunk, p.Length - s1);
-                Span<float> d = dst.Slice(s1, len);
-                TensorPrimitives.Clamp(p.Slice(s1, len), clip, 1f, d);
-                TensorPrimitives.Log(d, d);
-                TensorPrimitives.Negate(d, d);
-            }
+            // Vectorised clip, log and negation: the same values as the CRF's own unary path.
+            CrfVectorMath.NegLogClamped(p, dst, clip);
         }
 
         return u;

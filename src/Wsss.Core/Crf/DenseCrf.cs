@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Wsss.Core.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -129,6 +130,47 @@ public sealed partial class DenseCrf
     }
 
     /// <summary>
+    /// rows ← log(clamp(rows, clip, 1)) in one pass, the padding lanes (labels ≥ <paramref name="l"/>) set to
+    /// <see cref="PadEnergy"/>; false when a value is negative, NaN or +∞ (the rows are then garbage).
+    /// </summary>
+    private static bool LogRows(Span<float> rows, int l, int lp, float clip)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            // Min is NaN when any value is NaN, so this also catches NaN.
+            if (!(TensorPrimitives.Min(rows) >= 0f) || TensorPrimitives.Max(rows) == float.PositiveInfinity) return false;
+            CrfVectorMath.NegLogClamped(rows, rows, clip);
+            TensorPrimitives.Negate(rows, rows);
+            for (int i = 0; i < rows.Length; i += lp) rows.Slice(i + l, lp - l).Fill(PadEnergy);
+            return true;
+        }
+
+        ref float r0 = ref MemoryMarshal.GetReference(rows);
+        var lo = Vector256.Create(clip);
+        var inf = Vector256.Create(float.PositiveInfinity);
+        var zero = Vector256<float>.Zero;
+        var pad = Vector256.Create(PadEnergy);
+        // Lanes of the row's last vector that are padding.
+        var padLanes = Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) + Vector256.Create(lp - 8), Vector256.Create(l)).AsSingle();
+        var bad = Vector256<float>.Zero;
+        for (int i = 0; i < rows.Length; i += lp)
+        {
+            ref float row = ref Unsafe.Add(ref r0, i);
+            for (int c = 0; c < lp; c += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref row, (nuint)c);
+                // !(v >= 0) is also true for NaN.
+                bad |= ~Vector256.GreaterThanOrEqual(v, zero) | Vector256.Equals(v, inf);
+                var y = CrfVectorMath.Log(Vector256.MinNative(Vector256.MaxNative(v, lo), Vector256<float>.One));
+                if (c == lp - 8) y = Vector256.ConditionalSelect(padLanes, pad, y);
+                Vector256.StoreUnsafe(y, ref row, (nuint)c);
+            }
+        }
+
+        return bad.AsInt32() == Vector256<int>.Zero;
+    }
+
+    /// <summary>
     /// −U = log(clip(P)) written straight into the padded pixel-major buffer, in parallel pixel blocks (the
     /// same values as <see cref="CrfUnary.FromSoftmax"/> then <see cref="SetUnaryEnergy(ReadOnlySpan{float})"/>).
     /// Returns false, leaving the caller to report it, when a probability is negative or not finite.
@@ -152,12 +194,7 @@ public sealed partial class DenseCrf
                     // Transpose first (padding 1, a valid probability), then check, clip and log the contiguous rows.
                     CrfTranspose.ToRows(ref *src0, n, l, ref neg.Ref, lp, i0, i1, 1f);
                     Span<float> rows = neg.Slice((long)i0 * lp, (i1 - i0) * lp);
-                    // Min is NaN when any value is NaN, so this also catches NaN.
-                    if (!(TensorPrimitives.Min(rows) >= 0f) || TensorPrimitives.Max(rows) == float.PositiveInfinity) bad = 1;
-                    TensorPrimitives.Clamp(rows, clip, 1f, rows);
-                    TensorPrimitives.Log(rows, rows);
-                    if (lp == l) return;
-                    for (int i = 0; i < i1 - i0; i++) rows.Slice(i * lp + l, lp - l).Fill(PadEnergy);
+                    if (!LogRows(rows, l, lp, clip)) bad = 1;
                 }
 
                 if (blocks < 4 || Parallelism.MaxDegreeOfParallelism == 1)

@@ -56,4 +56,42 @@ public class CrfVectorMathTests
             Assert.That(sum, Is.EqualTo(1f).Within(1e-5f), $"row {i} sums to one");
         }
     }
+
+    [Test]
+    public void LogIsWithinOneUlpOverTheProbabilityRange()
+    {
+        // Every 37th float in [1e-5, 1] (about 3.9 million values) and the ends; the full range was checked once, offline.
+        int lo = BitConverter.SingleToInt32Bits(1e-5f), hi = BitConverter.SingleToInt32Bits(1f);
+        var x = new float[8];
+        long worst = 0;
+        float worstAt = 0;
+        for (long b = lo; b <= hi + 7L * 37; b += 8 * 37)
+        {
+            for (int j = 0; j < 8; j++) x[j] = BitConverter.Int32BitsToSingle((int)Math.Min(hi, b + j * 37L));
+            var y = CrfVectorMath.Log(System.Runtime.Intrinsics.Vector256.Create(x));
+            for (int j = 0; j < 8; j++)
+            {
+                long ulps = Math.Abs((long)BitConverter.SingleToInt32Bits(y[j]) - BitConverter.SingleToInt32Bits((float)Math.Log(x[j])));
+                if (ulps > worst)
+                {
+                    worst = ulps;
+                    worstAt = x[j];
+                }
+            }
+        }
+
+        Assert.That(worst, Is.LessThanOrEqualTo(1), $"worst at {worstAt}");
+        Assert.That(CrfVectorMath.Log(System.Runtime.Intrinsics.Vector256.Create(1f))[0], Is.EqualTo(0f), "ln 1 is exactly 0");
+    }
+
+    [Test]
+    public void NegLogClampedClipsThenNegatesTheLog()
+    {
+        float[] p = [0f, 1e-7f, 1e-5f, 0.25f, 0.5f, 1f, 0.999f, 3e-3f, 0.7f, 1f, 0.1f];
+        var u = new float[p.Length];
+        CrfVectorMath.NegLogClamped(p, u, 1e-5f);
+        for (int i = 0; i < p.Length; i++)
+            Assert.That(u[i], Is.EqualTo((float)-Math.Log(Math.Clamp(p[i], 1e-5f, 1f))).Within(1).Ulps, $"p = {p[i]}");
+        Assert.That(u[5], Is.EqualTo(0f));
+    }
 }
