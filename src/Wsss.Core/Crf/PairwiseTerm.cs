@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Wsss.Core.Tensors;
 
 namespace Wsss.Core.Crf;
@@ -57,13 +59,13 @@ internal sealed class PairwiseTerm
         if (Lattice is not null) return;
         var lattice = new PermutohedralLattice(Features!, pooled: true);
         int n = lattice.PointCount;
+        var mode = Normalization;
         float[] k1 = CrfPool<float>.Rent(n);
-        Normaliser(lattice, k1, partitions);
+        Normaliser(lattice, k1, partitions, mode);
 
         bool potts = Compatibility.IsPotts;
         float alpha = lattice.Alpha;
         SliceScale = potts ? Compatibility.PottsWeight * alpha : alpha;
-        var mode = Normalization;
         long held = 8L * n * (lattice.Dimensions + 1) + 8L * lattice.Neighbors.Length / 2;
         if (mode is CrfNormalization.None)
         {
@@ -71,16 +73,8 @@ internal sealed class PairwiseTerm
         }
         else
         {
-            // n = 1/√(K1 + 1e-20) (symmetric, used on both sides) or 1/(K1 + 1e-20), in double as densecrf.
-            float[] norm = k1;
-            bool symmetric = mode == CrfNormalization.Symmetric;
-            Parallelism.ForChunks(n, (s, len) =>
-            {
-                for (int i = s; i < s + len; i++)
-                    norm[i] = symmetric ? (float)(1.0 / Math.Sqrt(norm[i] + 1e-20)) : (float)(1.0 / (norm[i] + 1e-20));
-            });
-            if (mode is CrfNormalization.Symmetric or CrfNormalization.Before) Pre = norm;
-            if (mode is CrfNormalization.Symmetric or CrfNormalization.After) Post = norm;
+            if (mode is CrfNormalization.Symmetric or CrfNormalization.Before) Pre = k1;
+            if (mode is CrfNormalization.Symmetric or CrfNormalization.After) Post = k1;
             held += 4L * n;
         }
 
@@ -118,10 +112,11 @@ internal sealed class PairwiseTerm
     }
 
     /// <summary>
-    /// K1 = the lattice filter of ones (splat the weights, blur, slice with α), densecrf's normaliser input:
-    /// partitions splat privately, then the partial sums are added.
+    /// The normaliser of every pixel into <paramref name="norm"/>: K1 = the lattice filter of ones (splat the weights,
+    /// blur, slice with α; partitions splat privately, then the partial sums are added), then, as densecrf computes it
+    /// in double, 1/√(K1 + 1e-20) (symmetric) or 1/(K1 + 1e-20) (before, after); K1 itself for no normalisation.
     /// </summary>
-    private static void Normaliser(PermutohedralLattice lattice, float[] k1, int partitions)
+    private static void Normaliser(PermutohedralLattice lattice, float[] norm, int partitions, CrfNormalization mode)
     {
         int n = lattice.PointCount, d1 = lattice.Dimensions + 1, m = lattice.VertexCount;
         int[] off = lattice.Offsets;
@@ -133,30 +128,51 @@ internal sealed class PairwiseTerm
             var values = new float[m + 1];
             long start = (long)n * p / parts * d1, end = (long)n * (p + 1) / parts * d1;
             ref float v0 = ref MemoryMarshal.GetArrayDataReference(values);
-            for (long e = start; e < end; e++) Unsafe.Add(ref v0, off[e]) += w[e];
+            ref int o0 = ref MemoryMarshal.GetArrayDataReference(off);
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(w);
+            for (nint e = (nint)start; e < (nint)end; e++) Unsafe.Add(ref v0, Unsafe.Add(ref o0, e)) += Unsafe.Add(ref w0, e);
             partial[p] = values;
         }
 
         if (parts == 1) Splat(0);
         else Parallel.For(0, parts, Parallelism.Options, Splat);
         float[] sum = partial[0];
-        for (int p = 1; p < parts; p++)
-        {
-            float[] other = partial[p];
-            for (int v = 0; v <= m; v++) sum[v] += other[v];
-        }
+        for (int p = 1; p < parts; p++) TensorPrimitives.Add(sum, partial[p], sum);
 
         float[] blurred = lattice.BlurInPlace(sum, new float[m + 1], 1);
         float alpha = lattice.Alpha;
         Parallelism.ForChunks(n, (s, len) =>
         {
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(blurred);
+            ref int o0 = ref MemoryMarshal.GetArrayDataReference(off);
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(w);
             for (int i = s; i < s + len; i++)
             {
                 float acc = 0;
-                long e = (long)i * d1;
-                for (int r = 0; r < d1; r++) acc += w[e + r] * alpha * blurred[off[e + r]];
-                k1[i] = acc;
+                nint e = (nint)i * d1;
+                for (int r = 0; r < d1; r++) acc += Unsafe.Add(ref w0, e + r) * alpha * Unsafe.Add(ref b0, Unsafe.Add(ref o0, e + r));
+                norm[i] = acc;
             }
+
+            if (mode is CrfNormalization.None) return;
+            Span<float> k = norm.AsSpan(s, len);
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // Four lanes of double at a time: the same correctly rounded sqrt and division as the scalar code.
+                var tiny = Vector256.Create(1e-20);
+                var one = Vector256<double>.One;
+                ref float k0 = ref MemoryMarshal.GetReference(k);
+                for (; j + 4 <= len; j += 4)
+                {
+                    var x = Vector256.WidenLower(Vector128.LoadUnsafe(ref k0, (nuint)j).ToVector256Unsafe()) + tiny;
+                    var y = one / (mode == CrfNormalization.Symmetric ? Vector256.Sqrt(x) : x);
+                    Vector128.StoreUnsafe(Vector256.Narrow(y, y).GetLower(), ref k0, (nuint)j);
+                }
+            }
+
+            for (; j < len; j++)
+                k[j] = mode == CrfNormalization.Symmetric ? (float)(1.0 / Math.Sqrt(k[j] + 1e-20)) : (float)(1.0 / (k[j] + 1e-20));
         });
     }
 
