@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Wsss.Core.Tensors;
 
 namespace Wsss.Core.Crf;
@@ -213,6 +214,12 @@ internal static class LatticeBuilder
         private readonly int _d = features.Dimensions;
         private readonly long _all = stride.Sum();
 
+        /// <summary>
+        /// Whether every packed key, and every partial sum on the way to it, stays below 2^52, so that the keys of eight
+        /// points can be computed exactly in double lanes (<see cref="PackKeysSimd"/>). False only for enormous key boxes.
+        /// </summary>
+        private readonly bool _vectorKeys = Avx2.IsSupported && (double)stride[0] * size[0] * (features.Dimensions + 2) < 4.5e15;
+
         public LatticeVertexTable Run(int start, int end)
         {
             int d = _d, d1 = d + 1;
@@ -221,6 +228,7 @@ internal static class LatticeBuilder
             Span<int> rem = stackalloc int[d1 * 8];
             Span<int> rank = stackalloc int[d1 * 8];
             Span<float> bary = stackalloc float[d1 * 8];
+            Span<ulong> keys = stackalloc ulong[d1 * 8];
             Span<ulong> lastKey = stackalloc ulong[d1];
             Span<int> lastId = stackalloc int[d1];
             Span<ulong> packed = stackalloc ulong[d1];
@@ -248,11 +256,38 @@ internal static class LatticeBuilder
                 {
                     int lanes = Math.Min(8, count - j0);
                     int bad = simd ? ElevateSimd(block, j0, lanes, rem, rank, bary) : 0xFF;
+                    bool vectorKeys = _vectorKeys && bad != 0xFF;
+                    if (vectorKeys) bad |= PackKeysSimd(rem, rank, keys);
                     for (int lane = 0; lane < lanes; lane++)
                     {
                         int p = b0 + j0 + lane;
                         long e = (long)p * d1;
                         ref float we = ref Unsafe.Add(ref w0, (nint)e);
+                        if (vectorKeys && (bad >> lane & 1) == 0)
+                        {
+                            // Keys computed for all eight lanes: weights, then a lookup only where a vertex key changed.
+                            ref float bl = ref Unsafe.Add(ref MemoryMarshal.GetReference(bary), lane);
+                            ref ulong kl = ref Unsafe.Add(ref MemoryMarshal.GetReference(keys), lane);
+                            ref int oe = ref Unsafe.Add(ref o0, (nint)e);
+                            for (int r = 0; r <= d; r++)
+                            {
+                                Unsafe.Add(ref we, r) = Unsafe.Add(ref bl, r * 8);
+                                ulong key = Unsafe.Add(ref kl, r * 8);
+                                ref ulong lk = ref Unsafe.Add(ref lastKey0, r);
+                                ref int li = ref Unsafe.Add(ref lastId0, r);
+                                if (key != lk)
+                                {
+                                    lk = key;
+                                    li = table.FindOrInsert(key) + 1;
+                                }
+
+                                Unsafe.Add(ref oe, r) = li;
+                            }
+
+                            havePrevious = false;
+                            continue;
+                        }
+
                         if ((bad >> lane & 1) == 0)
                         {
                             bool same = havePrevious;
@@ -337,6 +372,57 @@ internal static class LatticeBuilder
                 if (i < d) t += Unsafe.Add(ref st, i);
                 Unsafe.Add(ref packed, r) = (ulong)(b + r * all - d1 * t);
             }
+        }
+
+        /// <summary>
+        /// The packed keys of the d+1 vertices of eight points (<see cref="PackKeys"/>'s values) from their remainder-0
+        /// coordinates and ranks (lane-strided, as <see cref="ElevateSimd"/> writes them), four lanes of double at a time:
+        /// key_r = Σ_i (rem0[i] − low[i])·stride[i] + r·all − (d+1)·Σ_i [rank[i] &gt; d − r]·stride[i] over i &lt; d. Exact
+        /// because <see cref="_vectorKeys"/> bounds every term below 2^52. Returns the lanes whose coordinates fall outside
+        /// the key box (the scalar path reports them).
+        /// </summary>
+        private int PackKeysSimd(ReadOnlySpan<int> rem, ReadOnlySpan<int> rank, Span<ulong> keysOut)
+        {
+            int d = _d, d1 = d + 1;
+            ref int re0 = ref MemoryMarshal.GetReference(rem);
+            ref int ra0 = ref MemoryMarshal.GetReference(rank);
+            ref ulong k0 = ref MemoryMarshal.GetReference(keysOut);
+            var magic = Vector256.Create(4503599627370496.0); // 2^52: adding it puts an integer below 2^52 in the mantissa
+            var magicBits = Vector256.Create(0x4330000000000000UL);
+            var all = Vector256.Create((double)_all);
+            var d1v = Vector256.Create((double)d1);
+            int outside = 0;
+            for (int half = 0; half < 2; half++)
+            {
+                var b = Vector256<double>.Zero;
+                var bad = Vector256<double>.Zero;
+                for (int i = 0; i < d; i++)
+                {
+                    var r32 = Vector128.LoadUnsafe(ref Unsafe.Add(ref re0, i * 8 + half * 4));
+                    var rel = Avx.ConvertToVector256Double(r32) - Vector256.Create((double)low[i]);
+                    bad |= Vector256.LessThan(rel, Vector256.Create(2.0 * d1)) | Vector256.GreaterThan(rel, Vector256.Create((double)(size[i] - 1 - 2 * d1)));
+                    b += rel * Vector256.Create((double)stride[i]);
+                }
+
+                outside |= (int)Vector256.ExtractMostSignificantBits(bad) << (half * 4);
+                Vector256.StoreUnsafe((b + magic).AsUInt64() ^ magicBits, ref k0, (nuint)(half * 4));
+                for (int r = 1; r <= d; r++)
+                {
+                    var threshold = Vector128.Create(d - r);
+                    var t = Vector256<double>.Zero;
+                    for (int i = 0; i < d; i++)
+                    {
+                        var ra = Vector128.LoadUnsafe(ref Unsafe.Add(ref ra0, i * 8 + half * 4));
+                        var above = Avx2.ConvertToVector256Int64(Vector128.GreaterThan(ra, threshold)).AsDouble();
+                        t += above & Vector256.Create((double)stride[i]);
+                    }
+
+                    var key = b + Vector256.Create((double)r) * all - d1v * t;
+                    Vector256.StoreUnsafe((key + magic).AsUInt64() ^ magicBits, ref k0, (nuint)(r * 8 + half * 4));
+                }
+            }
+
+            return outside;
         }
 
         /// <summary>

@@ -146,6 +146,7 @@ public class PermutohedralLatticeTests
     [TestCase(16, 12, 2, 2e-6f, 1f, 2)] // elevated values beyond float's exact range: the double-precision lanes
     [TestCase(16, 12, 5, 3f, 1e-3f, 2)] // the key box exceeds 62 bits: the reference construction is used
     [TestCase(29, 7, 4, 5f, 7f, 2)]
+    [TestCase(20, 15, 5, 0.05f, 0.3f, 2)] // a key box of ~10^16 cells: too large for keys in double lanes, packed lane by lane
     public void FastBuildEqualsReferenceBuild(int w, int h, int d, float s, float sc, int partitions)
     {
         bool expectFast = sc > 0.01f;
