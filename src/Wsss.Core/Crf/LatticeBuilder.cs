@@ -54,14 +54,15 @@ internal static class LatticeBuilder
     /// (extreme feature ranges), leaving the caller to use the reference construction.
     /// </summary>
     public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, out int vertexCount, out int[] neighbors)
-        => TryBuild(features, offsets, weights, partitions, null, out vertexCount, out neighbors, out _);
+        => TryBuild(features, offsets, weights, partitions, null, false, out vertexCount, out neighbors, out _);
 
     /// <summary>
     /// <see cref="TryBuild(LatticeFeatures, int[], float[], int, out int, out int[])"/>; <paramref name="directKeys"/> forces the
     /// direct (true, where the key box allows it) or the hashed (false) vertex table instead of choosing by the box size
-    /// (null), and <paramref name="direct"/> says which one was used.
+    /// (null), and <paramref name="direct"/> says which one was used; with <paramref name="pooled"/> the neighbour table
+    /// comes from <see cref="CrfPool{T}"/> (it may be longer than 2·(d+1)·M).
     /// </summary>
-    public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, bool? directKeys, out int vertexCount, out int[] neighbors, out bool direct)
+    public static bool TryBuild(LatticeFeatures features, int[] offsets, float[] weights, int partitions, bool? directKeys, bool pooled, out int vertexCount, out int[] neighbors, out bool direct)
     {
         direct = false;
         int d = features.Dimensions, d1 = d + 1, n = features.Count;
@@ -98,6 +99,7 @@ internal static class LatticeBuilder
             ulong[] keys = local.Keys;
             for (int k = 0; k < map.Length; k++) map[k] = global.FindOrInsert(keys[k]) + 1;
             maps[t] = map;
+            local.Release();
         }
 
         if (partitions > 1)
@@ -111,7 +113,8 @@ internal static class LatticeBuilder
         }
 
         vertexCount = global.Count;
-        neighbors = Neighbors(global, d, stride);
+        neighbors = Neighbors(global, d, stride, pooled);
+        global.Release();
         return true;
     }
 
@@ -167,7 +170,7 @@ internal static class LatticeBuilder
         return true;
     }
 
-    private static int[] Neighbors(LatticeVertexTable table, int d, long[] stride)
+    private static int[] Neighbors(LatticeVertexTable table, int d, long[] stride, bool pooled)
     {
         int m = table.Count, d1 = d + 1;
         long all = 0;
@@ -183,7 +186,7 @@ internal static class LatticeBuilder
 
         long len = 2L * d1 * m;
         if (len > Array.MaxLength) CrfThrowHelper.Argument("features", string.Create(CultureInfo.InvariantCulture, $"The lattice has {m} vertices, too many for its neighbour table."));
-        var nb = GC.AllocateUninitializedArray<int>((int)len);
+        int[] nb = pooled ? CrfPool<int>.Rent(len) : GC.AllocateUninitializedArray<int>((int)len);
         ulong[] keys = table.Keys;
         const int chunk = 4096;
         int chunks = (m + chunk - 1) / chunk;

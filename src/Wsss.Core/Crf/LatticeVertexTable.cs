@@ -23,24 +23,48 @@ internal sealed class LatticeVertexTable
     private int _shift;
     private ulong[] _keys;
 
-    /// <summary>A table for about <paramref name="expected"/> keys; <paramref name="directCells"/> &gt; 0 (all keys below it) selects the direct layout.</summary>
+    /// <summary>
+    /// A table for about <paramref name="expected"/> keys; <paramref name="directCells"/> &gt; 0 (all keys below it) selects
+    /// the direct layout. The arrays come from <see cref="CrfPool{T}"/>; <see cref="Release"/> gives them back.
+    /// </summary>
     public LatticeVertexTable(int expected, long directCells = 0)
     {
         if (directCells > 0)
         {
             if (directCells > MaxDirectCells) CrfThrowHelper.OutOfRange(nameof(directCells), directCells, "The key box is too large to index directly.");
-            _direct = new int[directCells];
+            _direct = CrfPool<int>.Rent(directCells);
+            Array.Clear(_direct, 0, (int)directCells);
             _slots = [];
         }
         else
         {
             int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(2 * expected, 64, 1 << 30));
-            _slots = new Slot[capacity];
+            _slots = RentSlots(capacity);
+            _capacity = capacity;
             _mask = capacity - 1;
             _shift = 64 - BitOperations.Log2((uint)capacity);
         }
 
-        _keys = new ulong[Math.Max(16, expected)];
+        _keys = CrfPool<ulong>.Rent(Math.Max(16, expected));
+    }
+
+    private int _capacity;
+
+    /// <summary>Gives the arrays back to the pool; the table is unusable afterwards.</summary>
+    public void Release()
+    {
+        CrfPool<int>.Return(_direct);
+        CrfPool<Slot>.Return(_slots);
+        CrfPool<ulong>.Return(_keys);
+        _slots = [];
+        _keys = [];
+    }
+
+    private static Slot[] RentSlots(int capacity)
+    {
+        Slot[] slots = CrfPool<Slot>.Rent(capacity);
+        Array.Clear(slots, 0, capacity);
+        return slots;
     }
 
     /// <summary>Whether keys index the id array directly.</summary>
@@ -85,7 +109,7 @@ internal sealed class LatticeVertexTable
         int id = Append(key);
         s.Key = key + 1;
         s.Id = id;
-        if (2L * Count > _slots.Length) Grow();
+        if (2L * Count > _capacity) Grow();
         return id;
     }
 
@@ -96,7 +120,10 @@ internal sealed class LatticeVertexTable
         if (id == _keys.Length)
         {
             if (id >= Array.MaxLength / 2) CrfThrowHelper.Argument("features", "The lattice has more vertices than this implementation supports.");
-            Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, 2L * id));
+            ulong[] keys = CrfPool<ulong>.Rent(Math.Min(Array.MaxLength, 2L * id));
+            Array.Copy(_keys, keys, id);
+            CrfPool<ulong>.Return(_keys);
+            _keys = keys;
         }
 
         _keys[id] = key;
@@ -123,10 +150,12 @@ internal sealed class LatticeVertexTable
 
     private void Grow()
     {
-        if (_slots.Length >= 1 << 30) CrfThrowHelper.Argument("features", "The lattice has more vertices than this implementation supports.");
-        var slots = new Slot[_slots.Length * 2];
+        if (_capacity >= 1 << 30) CrfThrowHelper.Argument("features", "The lattice has more vertices than this implementation supports.");
+        _capacity *= 2;
+        var slots = RentSlots(_capacity);
+        CrfPool<Slot>.Return(_slots);
         _slots = slots;
-        _mask = slots.Length - 1;
+        _mask = _capacity - 1;
         _shift--;
         for (int id = 0; id < Count; id++)
         {

@@ -37,8 +37,8 @@ public sealed class PermutohedralLattice
     /// <summary>(d+1)·N: barycentric weight of each point's vertex r.</summary>
     private float[] _weights;
 
-    /// <summary>2·(d+1)·M: for axis j and vertex v, the rows of neighbours n1 (at 2(jM+v)) and n2 (at 2(jM+v)+1); 0 = missing.</summary>
-    private readonly int[] _neighbors;
+    /// <summary>2·(d+1)·M (a pooled array may be longer): for axis j and vertex v, the rows of neighbours n1 (at 2(jM+v)) and n2 (at 2(jM+v)+1); 0 = missing.</summary>
+    private int[] _neighbors;
 
     /// <summary>Builds the lattice of <paramref name="features"/>.</summary>
     /// <param name="features">N·d values, pixel-major (point i's coordinates at [i·d, (i+1)·d)); finite.</param>
@@ -65,7 +65,7 @@ public sealed class PermutohedralLattice
         _pooled = pooled;
         _offsets = pooled ? CrfPool<int>.Rent(entries) : new int[entries];
         _weights = pooled ? CrfPool<float>.Rent(entries) : new float[entries];
-        if (!reference && LatticeBuilder.TryBuild(features, _offsets, _weights, partitions > 0 ? partitions : LatticeBuilder.DefaultPartitions(_n), directKeys, out _m, out _neighbors, out bool direct))
+        if (!reference && LatticeBuilder.TryBuild(features, _offsets, _weights, partitions > 0 ? partitions : LatticeBuilder.DefaultPartitions(_n), directKeys, pooled, out _m, out _neighbors, out bool direct))
         {
             UsesDirectKeys = direct;
             return;
@@ -115,8 +115,10 @@ public sealed class PermutohedralLattice
         if (!_pooled) return;
         CrfPool<int>.Return(_offsets);
         CrfPool<float>.Return(_weights);
+        if (!UsesReferenceBuild) CrfPool<int>.Return(_neighbors);
         _offsets = [];
         _weights = [];
+        _neighbors = [];
     }
 
     /// <summary>The feature dimension d.</summary>
