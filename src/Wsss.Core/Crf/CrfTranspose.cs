@@ -14,6 +14,7 @@ internal static class CrfTranspose
     /// rows[i·lp + k] = labelMajor[k·n + i] for pixels i in [<paramref name="i0"/>, <paramref name="i1"/>) and
     /// labels k &lt; <paramref name="l"/>; the padding lanes l ≤ k &lt; lp get <paramref name="pad"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToRows(ref float labelMajor, int n, int l, ref float rows, int lp, int i0, int i1, float pad)
     {
         int i = i0;

@@ -76,6 +76,7 @@ internal static class CrfVectorMath
     /// destination = −ln(clamp(source, clip, 1)) with <see cref="Log(Vector256{float})"/> (scalar <see cref="MathF.Log(float)"/>
     /// without SIMD); the spans may be the same. The caller has checked that every value is a non-negative finite number.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NegLogClamped(ReadOnlySpan<float> source, Span<float> destination, float clip)
     {
         int i = 0;

@@ -133,6 +133,7 @@ public sealed partial class DenseCrf
     /// rows ← log(clamp(rows, clip, 1)) in one pass, the padding lanes (labels ≥ <paramref name="l"/>) set to
     /// <see cref="PadEnergy"/>; false when a value is negative, NaN or +∞ (the rows are then garbage).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LogRows(Span<float> rows, int l, int lp, float clip)
     {
         if (!Vector256.IsHardwareAccelerated)

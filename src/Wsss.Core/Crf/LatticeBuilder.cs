@@ -190,6 +190,7 @@ internal static class LatticeBuilder
         ulong[] keys = table.Keys;
         const int chunk = 4096;
         int chunks = (m + chunk - 1) / chunk;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Body(int c)
         {
             int v0 = c * chunk, v1 = Math.Min(m, v0 + chunk);
@@ -223,6 +224,7 @@ internal static class LatticeBuilder
         /// </summary>
         private readonly bool _vectorKeys = Avx2.IsSupported && (double)stride[0] * size[0] * (features.Dimensions + 2) < 4.5e15;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public LatticeVertexTable Run(int start, int end)
         {
             int d = _d, d1 = d + 1;
@@ -384,6 +386,7 @@ internal static class LatticeBuilder
         /// because <see cref="_vectorKeys"/> bounds every term below 2^52. Returns the lanes whose coordinates fall outside
         /// the key box (the scalar path reports them).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int PackKeysSimd(ReadOnlySpan<int> rem, ReadOnlySpan<int> rank, Span<ulong> keysOut)
         {
             int d = _d, d1 = d + 1;
@@ -433,6 +436,7 @@ internal static class LatticeBuilder
         /// coordinates, ranks and barycentric weights, bit-identical to the scalar float path. Returns a mask of the lanes
         /// that need the scalar path (beyond float's exact range or inconsistent ranks).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int ElevateSimd(ReadOnlySpan<float> block, int j0, int lanes, Span<int> remOut, Span<int> rankOut, Span<float> baryOut)
         {
             int d = _d, d1 = d + 1;

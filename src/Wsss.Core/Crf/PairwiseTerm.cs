@@ -123,6 +123,7 @@ internal sealed class PairwiseTerm
         float[] w = lattice.Weights;
         int parts = Math.Max(1, partitions);
         var partial = new float[parts][];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Splat(int p)
         {
             var values = new float[m + 1];
@@ -141,7 +142,7 @@ internal sealed class PairwiseTerm
 
         float[] blurred = lattice.BlurInPlace(sum, new float[m + 1], 1);
         float alpha = lattice.Alpha;
-        Parallelism.ForChunks(n, (s, len) =>
+        Parallelism.ForChunks(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (s, len) =>
         {
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(blurred);
             ref int o0 = ref MemoryMarshal.GetArrayDataReference(off);
