@@ -162,19 +162,7 @@ internal static class CrfVectorMath
             Unsafe.Add(ref c, 7) = r7;
         }
 
-        var mx = c0;
-        for (int j = 1; j < labels; j++) mx = Vector256.MaxNative(mx, Unsafe.Add(ref c0, j));
-        var sum = Vector256<float>.Zero;
-        for (int j = 0; j < labels; j++)
-        {
-            ref Vector256<float> c = ref Unsafe.Add(ref c0, j);
-            var e = Exp(c - mx);
-            c = e;
-            sum += e;
-        }
-
-        var inv = Vector256<float>.One / sum;
-        for (int j = 0; j < labels; j++) Unsafe.Add(ref c0, j) *= inv;
+        SoftmaxLanes(ref c0, labels);
         for (int j = labels; j < lp; j++) Unsafe.Add(ref c0, j) = Vector256<float>.Zero;
         for (int kb = 0; kb < lp; kb += 8)
         {
@@ -198,6 +186,98 @@ internal static class CrfVectorMath
             Vector256.StoreUnsafe(r6, ref d, (nuint)(6 * lp));
             Vector256.StoreUnsafe(r7, ref d, (nuint)(7 * lp));
         }
+    }
+
+    /// <summary>
+    /// Eight pixels from label-major columns (label k at k·<paramref name="stride"/>) to padded pixel rows:
+    /// <c>rows[j·lp + k] = columns[k·stride + j]</c> for k &lt; <paramref name="labels"/>, 0 in the padding lanes; the 8×8
+    /// tiles are transposed in registers. Needs AVX; lp a multiple of 8 up to 24.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void ColumnsToRows8(ref float columns, int stride, int labels, ref float rows, int lp)
+    {
+        Span<Vector256<float>> cols = stackalloc Vector256<float>[24];
+        ref Vector256<float> c0 = ref MemoryMarshal.GetReference(cols);
+        for (int k = 0; k < labels; k++) Unsafe.Add(ref c0, k) = Vector256.LoadUnsafe(ref columns, (nuint)((nint)k * stride));
+        for (int k = labels; k < lp; k++) Unsafe.Add(ref c0, k) = Vector256<float>.Zero;
+        for (int kb = 0; kb < lp; kb += 8)
+        {
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, kb);
+            var r0 = c;
+            var r1 = Unsafe.Add(ref c, 1);
+            var r2 = Unsafe.Add(ref c, 2);
+            var r3 = Unsafe.Add(ref c, 3);
+            var r4 = Unsafe.Add(ref c, 4);
+            var r5 = Unsafe.Add(ref c, 5);
+            var r6 = Unsafe.Add(ref c, 6);
+            var r7 = Unsafe.Add(ref c, 7);
+            CrfTranspose.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            ref float d = ref Unsafe.Add(ref rows, kb);
+            Vector256.StoreUnsafe(r0, ref d);
+            Vector256.StoreUnsafe(r1, ref d, (nuint)lp);
+            Vector256.StoreUnsafe(r2, ref d, (nuint)(2 * lp));
+            Vector256.StoreUnsafe(r3, ref d, (nuint)(3 * lp));
+            Vector256.StoreUnsafe(r4, ref d, (nuint)(4 * lp));
+            Vector256.StoreUnsafe(r5, ref d, (nuint)(5 * lp));
+            Vector256.StoreUnsafe(r6, ref d, (nuint)(6 * lp));
+            Vector256.StoreUnsafe(r7, ref d, (nuint)(7 * lp));
+        }
+    }
+
+    /// <summary>
+    /// The softmax of eight padded rows t (<c>rows[j·lp + k]</c>, padding lanes ignored) written label-major:
+    /// <c>q[k·qStride + j]</c> for k &lt; <paramref name="labels"/>. The rows are transposed to label vectors in registers
+    /// and the softmax is lane-wise, as in <see cref="SoftmaxRows8(ref float, int, int)"/>. Needs AVX; lp a multiple of 8 up to 24.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void RowsToColumnsSoftmax8(ref float rows, int lp, ref float q, int qStride, int labels)
+    {
+        Span<Vector256<float>> cols = stackalloc Vector256<float>[24];
+        ref Vector256<float> c0 = ref MemoryMarshal.GetReference(cols);
+        for (int kb = 0; kb < lp; kb += 8)
+        {
+            ref float s = ref Unsafe.Add(ref rows, kb);
+            var r0 = Vector256.LoadUnsafe(ref s);
+            var r1 = Vector256.LoadUnsafe(ref s, (nuint)lp);
+            var r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * lp));
+            var r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * lp));
+            var r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * lp));
+            var r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * lp));
+            var r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * lp));
+            var r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * lp));
+            CrfTranspose.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, kb);
+            c = r0;
+            Unsafe.Add(ref c, 1) = r1;
+            Unsafe.Add(ref c, 2) = r2;
+            Unsafe.Add(ref c, 3) = r3;
+            Unsafe.Add(ref c, 4) = r4;
+            Unsafe.Add(ref c, 5) = r5;
+            Unsafe.Add(ref c, 6) = r6;
+            Unsafe.Add(ref c, 7) = r7;
+        }
+
+        SoftmaxLanes(ref c0, labels);
+        for (int k = 0; k < labels; k++) Vector256.StoreUnsafe(Unsafe.Add(ref c0, k), ref q, (nuint)((nint)k * qStride));
+    }
+
+    /// <summary>In place, per lane: c_k ← exp(c_k − max c) / Σ exp(c − max c) over the <paramref name="labels"/> vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SoftmaxLanes(ref Vector256<float> c0, int labels)
+    {
+        var mx = c0;
+        for (int k = 1; k < labels; k++) mx = Vector256.MaxNative(mx, Unsafe.Add(ref c0, k));
+        var sum = Vector256<float>.Zero;
+        for (int k = 0; k < labels; k++)
+        {
+            ref Vector256<float> c = ref Unsafe.Add(ref c0, k);
+            var e = Exp(c - mx);
+            c = e;
+            sum += e;
+        }
+
+        var inv = Vector256<float>.One / sum;
+        for (int k = 0; k < labels; k++) Unsafe.Add(ref c0, k) *= inv;
     }
 
     private static void SoftmaxScalar(ref float t0, ref float q0, int lp)

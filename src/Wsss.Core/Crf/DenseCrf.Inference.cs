@@ -22,18 +22,23 @@ public sealed partial class DenseCrf : IDisposable
     private CrfBuffer? _blurSrc;
     private CrfBuffer? _blurDst;
     private int _blurAxis;
-    private float[]? _output;
     private bool _splatFromUnary;
+    private float[]? _qIn;      // the Q this step splats: rows from _qInBase, or label-major from 0
+    private int _qInBase;
+    private bool _qInLabelMajor;
+    private float[]? _qOut;     // where this step's slice writes: rows from _qOutBase, or label-major (the last step of Inference)
+    private int _qOutBase;
+    private bool _qOutLabelMajor;
 
     private enum QState
     {
         /// <summary>No inference started (or the model changed since).</summary>
         None,
 
-        /// <summary>Q = softmax(−U), not yet written to <see cref="_q"/> (the first splat computes it on the fly).</summary>
+        /// <summary>Q = softmax(−U), not yet written to Q (the first splat computes it on the fly).</summary>
         Pending,
 
-        /// <summary><see cref="_q"/> holds Q.</summary>
+        /// <summary>Q holds the marginals.</summary>
         Materialized,
     }
 
@@ -41,6 +46,12 @@ public sealed partial class DenseCrf : IDisposable
     /// Runs <paramref name="iterations"/> mean-field iterations from Q₀ = softmax(−U) and returns the marginals
     /// (pydensecrf's <c>inference</c>, reshaped to (L, H, W)). Zero iterations return softmax(−U).
     /// </summary>
+    /// <remarks>
+    /// The returned tensor is the CRF's own Q, not a copy (the marginals are held once): <see cref="CurrentQ"/>,
+    /// <see cref="CurrentMap"/> and <see cref="KlDivergence"/> read it until the next <see cref="StartInference"/> or
+    /// <see cref="StepInference"/>, which then write to new memory and leave the tensor as it is. Modify a copy if those
+    /// calls must see the marginals as inference left them.
+    /// </remarks>
     /// <param name="iterations">Number of iterations (≥ 0).</param>
     /// <returns>Q of shape (L, H, W).</returns>
     /// <exception cref="InvalidOperationException">No unary energies were set.</exception>
@@ -51,17 +62,17 @@ public sealed partial class DenseCrf : IDisposable
     {
         if (iterations < 0) CrfThrowHelper.OutOfRange(nameof(iterations), iterations, "The number of iterations must be non-negative.");
         StartInference();
-        if (iterations == 0) return CurrentQ();
-        for (int it = 1; it < iterations; it++)
+        for (int it = 0; it < iterations; it++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            StepInference();
+            Step(labelMajor: it == iterations - 1); // the last step writes the caller's layout, in place
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var q = Tensor.Empty([Labels, Height, Width]);
-        Step(GetArray(q));
-        return q;
+        MaterializedQ(labelMajor: true);
+        TensorStorage storage = _qStorage!;
+        storage.AddRef();
+        _qShared = true;
+        return new Tensor(storage, [Labels, Height, Width], Labels * PixelCount);
     }
 
     /// <summary>Runs <paramref name="iterations"/> iterations and returns the label map (argmax of Q, first on ties), length N.</summary>
@@ -81,21 +92,47 @@ public sealed partial class DenseCrf : IDisposable
     {
         ThrowIfDisposed();
         if (_negUnary is null) CrfThrowHelper.InvalidOperation("Set the unary energies (SetUnaryEnergy or SetUnaryFromProbabilities) before inference.");
-        _q ??= CrfBuffer.Rent((long)PixelCount * _lp);
+        if (_qStorage is null || _qShared)
+        {
+            _qStorage?.Release();
+            (_qStorage, _qOffset) = RentQ();
+            _qShared = false;
+        }
+
+        _qLabelMajor = false;
         _qState = QState.Pending;
+    }
+
+    /// <summary>
+    /// Storage for Q from the tensor pool: N·Lp floats of rows starting on a 64-byte boundary (the offset returned), in
+    /// an array whose start can also hold L·N label-major values.
+    /// </summary>
+    private (TensorStorage Storage, int Offset) RentQ()
+    {
+        float[] a = TensorPool.Rent(PixelCount * _lp + 16, clear: false);
+        int offset;
+        unsafe
+        {
+            // The array is not pinned: a move would only cost alignment, since the offset is kept, not recomputed.
+            offset = (int)((64 - ((nint)Unsafe.AsPointer(ref a[0]) & 63)) & 63) / sizeof(float);
+        }
+
+        return (new TensorStorage(a, pooled: true), offset);
     }
 
     /// <summary>One mean-field iteration: Q ← softmax(−U + Σ_k message_k(Q)) (<c>stepInference</c>).</summary>
     /// <exception cref="InvalidOperationException"><see cref="StartInference"/> has not run.</exception>
-    public void StepInference() => Step(null);
+    public void StepInference() => Step(labelMajor: false);
 
     /// <summary>The current marginals Q, (L, H, W) (a copy).</summary>
     /// <returns>A new tensor.</returns>
     public Tensor CurrentQ()
     {
-        CrfBuffer q = MaterializedQ();
+        MaterializedQ(labelMajor: false);
         var t = Tensor.Empty([Labels, Height, Width]);
-        WriteLabelMajor(q, GetArray(t));
+        float[] q = _qStorage!.Array;
+        if (_qLabelMajor) q.AsSpan(0, Labels * PixelCount).CopyTo(GetArray(t));
+        else WriteLabelMajor(q, _qOffset, GetArray(t));
         return t;
     }
 
@@ -103,12 +140,20 @@ public sealed partial class DenseCrf : IDisposable
     /// <returns>The label of each pixel n = y·W + x.</returns>
     public int[] CurrentMap()
     {
-        CrfBuffer qb = MaterializedQ();
+        MaterializedQ(labelMajor: false);
         int n = PixelCount, l = Labels, lp = _lp;
         var map = new int[n];
+        float[] qa = _qStorage!.Array;
+        if (_qLabelMajor)
+        {
+            LabelMajorArgmax(qa, map);
+            return map;
+        }
+
+        int offset = _qOffset;
         Parallelism.ForChunks(n, (s, len) =>
         {
-            Span<float> q = qb.Span;
+            Span<float> q = qa.AsSpan(offset);
             for (int i = s; i < s + len; i++)
             {
                 int o = i * lp;
@@ -129,6 +174,55 @@ public sealed partial class DenseCrf : IDisposable
         return map;
     }
 
+    /// <summary>The argmax over labels (first on ties) of label-major Q, eight pixels at a time down the labels.</summary>
+    private void LabelMajorArgmax(float[] qa, int[] map)
+    {
+        int n = PixelCount, l = Labels;
+        Parallelism.ForChunks(n, (s, len) =>
+        {
+            ref float q = ref MemoryMarshal.GetArrayDataReference(qa);
+            ref int m0 = ref MemoryMarshal.GetArrayDataReference(map);
+            int i = s;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= s + len; i += 8)
+                {
+                    var best = Vector256.LoadUnsafe(ref q, (nuint)i);
+                    var index = Vector256<int>.Zero;
+                    for (int k = 1; k < l; k++)
+                    {
+                        var v = Vector256.LoadUnsafe(ref q, (nuint)((long)k * n + i));
+                        var greater = Vector256.GreaterThan(v, best); // strictly: the first label wins ties
+                        best = Vector256.ConditionalSelect(greater, v, best);
+                        index = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(k), index);
+                    }
+
+                    Vector256.StoreUnsafe(index, ref m0, (nuint)i);
+                }
+            }
+
+            for (; i < s + len; i++)
+            {
+                int best = 0;
+                float bv = Unsafe.Add(ref q, i);
+                for (int k = 1; k < l; k++)
+                {
+                    float v = Unsafe.Add(ref q, (nint)((long)k * n + i));
+                    if (v > bv)
+                    {
+                        bv = v;
+                        best = k;
+                    }
+                }
+
+                Unsafe.Add(ref m0, i) = best;
+            }
+        });
+    }
+
+    /// <summary>Q of label <paramref name="k"/> at pixel <paramref name="i"/> in the current layout.</summary>
+    private float QAt(float[] q, int k, int i) => _qLabelMajor ? q[(long)k * PixelCount + i] : q[_qOffset + (long)i * _lp + k];
+
     /// <summary>
     /// The KL divergence of the current Q from the CRF's distribution up to a constant, as densecrf's
     /// <c>klDivergence</c>: Σ Q log Q + Σ U Q + Σ_k Σ Q ⊙ μ_k(K̃_k Q).
@@ -136,7 +230,8 @@ public sealed partial class DenseCrf : IDisposable
     /// <returns>The value (double precision accumulation).</returns>
     public double KlDivergence()
     {
-        Span<float> q = MaterializedQ().Span;
+        MaterializedQ(labelMajor: false);
+        float[] q = _qStorage!.Array;
         Span<float> negU = _negUnary!.Span;
         int n = PixelCount, l = Labels, lp = _lp;
         double kl = 0;
@@ -144,7 +239,7 @@ public sealed partial class DenseCrf : IDisposable
         {
             for (int k = 0; k < l; k++)
             {
-                float v = q[i * lp + k];
+                float v = QAt(q, k, i);
                 kl += v * Math.Log(Math.Max(v, 1e-20f));
                 kl -= negU[i * lp + k] * (double)v;
             }
@@ -157,7 +252,7 @@ public sealed partial class DenseCrf : IDisposable
             ComputeMessage(t, msg);
             for (int i = 0; i < n; i++)
             {
-                for (int k = 0; k < l; k++) kl -= (double)q[i * lp + k] * msg[i * lp + k];
+                for (int k = 0; k < l; k++) kl -= (double)QAt(q, k, i) * msg[i * lp + k];
             }
         }
 
@@ -175,9 +270,9 @@ public sealed partial class DenseCrf : IDisposable
         foreach (var t in _terms) t.Release();
         _terms.Clear();
         _built = [];
-        CrfBuffer.Return(_q);
+        _qStorage?.Release(); // a tensor Inference returned keeps its marginals
+        _qStorage = null;
         CrfBuffer.Return(_negUnary);
-        _q = null;
         _negUnary = null;
         _qState = QState.None;
     }
@@ -193,11 +288,21 @@ public sealed partial class DenseCrf : IDisposable
     /// </summary>
     internal void ComputeMessage(int term, float[] destination)
     {
-        CrfBuffer q = MaterializedQ();
+        MaterializedQ(labelMajor: false);
         EnsureBuilt();
         var t = _built[term];
         t.Buffers[0].Span.Clear();
-        SplatRange(t, t.Buffers[0], q, 0, PixelCount, fromUnary: false);
+        float[] q = _qStorage!.Array;
+        float[] rows = q;
+        int first = _qOffset;
+        if (_qLabelMajor)
+        {
+            rows = new float[(long)PixelCount * _lp];
+            first = 0;
+            CrfTranspose.ToRows(ref q[0], PixelCount, Labels, ref rows[0], _lp, 0, PixelCount, 0f);
+        }
+
+        SplatRange(t, t.Buffers[0], ref rows[first], 0, PixelCount);
         Blur(t, reduce: false);
         Span<float> m = stackalloc float[_lp];
         for (int i = 0; i < PixelCount; i++)
@@ -225,7 +330,7 @@ public sealed partial class DenseCrf : IDisposable
     /// <summary>
     /// A conservative estimate of the memory one CRF with <paramref name="labels"/> labels, the smoothness kernel and an
     /// appearance kernel over <paramref name="channels"/> channels needs for a <paramref name="width"/>×<paramref name="height"/>
-    /// image: Q and −U (labels padded to a multiple of 8), the returned marginals, per-pixel lattice indices, weights and
+    /// image: Q (which becomes the returned marginals) and −U (labels padded to a multiple of 8), per-pixel lattice indices, weights and
     /// normalisers, and lattice value buffers for up to N/2 vertices per kernel (typical photos need 0.03–0.5 N; very
     /// small standard deviations need more). <see cref="DenseCrfRefiner.RefineMany"/> budgets with it.
     /// </summary>
@@ -243,7 +348,7 @@ public sealed partial class DenseCrf : IDisposable
         long n = (long)width * height, lp = (labels + 7) & ~7;
         int cores = Math.Min(Parallelism.MaxDegreeOfParallelism, Environment.ProcessorCount);
         long buffers = Math.Max(2, Math.Min(cores, Math.Max(1, n / MinPixelsPerPartition)));
-        long bytes = 2 * 4 * n * lp + 4 * n * labels + n * channels;
+        long bytes = 2 * 4 * n * lp + n * channels;
         foreach (int d in (ReadOnlySpan<int>)[2, 2 + channels])
         {
             long m = n / 2 + 1;
@@ -260,29 +365,58 @@ public sealed partial class DenseCrf : IDisposable
     {
         get
         {
-            long b = 4L * PixelCount * _lp * ((_negUnary is null ? 0 : 1) + (_q is null ? 0 : 1));
+            long b = 4L * PixelCount * _lp * ((_negUnary is null ? 0 : 1) + (_qStorage is null ? 0 : 1));
             foreach (var t in _built) b += t.HeldBytes;
             return b;
         }
     }
 
-    private CrfBuffer MaterializedQ()
+    /// <summary>
+    /// Makes Q hold the marginals: computes Q₀ = softmax(−U) if inference has just started (label-major when
+    /// <paramref name="labelMajor"/>, to be handed over, rows otherwise), or lays rows out label-major when asked to.
+    /// </summary>
+    private void MaterializedQ(bool labelMajor)
     {
         ThrowIfDisposed();
         if (_qState == QState.None) CrfThrowHelper.InvalidOperation("Call StartInference (or Inference) first.");
-        CrfBuffer q = _q!;
+        float[] q = _qStorage!.Array;
         if (_qState == QState.Pending)
         {
             CrfBuffer negU = _negUnary!;
-            int lp = _lp;
-            Parallelism.ForChunks(PixelCount, (start, length) =>
+            int n = PixelCount, l = Labels, lp = _lp, offset = _qOffset;
+            if (labelMajor)
             {
-                for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.Slice((long)i * lp, lp));
-            });
+                Parallelism.ForChunks(n, (start, length) =>
+                {
+                    float[] rows = CrfPool<float>.Rent((long)PixelChunk * lp);
+                    for (int i0 = start; i0 < start + length; i0 += PixelChunk)
+                    {
+                        int count = Math.Min(PixelChunk, start + length - i0);
+                        for (int j = 0; j < count; j++) CrfVectorMath.Softmax(negU.Slice((long)(i0 + j) * lp, lp), rows.AsSpan(j * lp, lp));
+                        CrfTranspose.ToLabelMajor(ref rows[0], lp, ref q[i0], n, l, 0, count);
+                    }
+
+                    CrfPool<float>.Return(rows);
+                });
+            }
+            else
+            {
+                Parallelism.ForChunks(n, (start, length) =>
+                {
+                    for (int i = start; i < start + length; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.AsSpan(offset + i * lp, lp));
+                });
+            }
+
+            _qLabelMajor = labelMajor;
             _qState = QState.Materialized;
         }
-
-        return q;
+        else if (labelMajor && !_qLabelMajor)
+        {
+            // Rows wanted label-major (Inference without pairwise terms): through a copy.
+            float[] copy = CurrentQ().ToArray();
+            copy.CopyTo(q, 0);
+            _qLabelMajor = true;
+        }
     }
 
     private void EnsureBuilt()
@@ -295,8 +429,11 @@ public sealed partial class DenseCrf : IDisposable
         _built = [.. _terms];
     }
 
-    /// <summary>One iteration; with <paramref name="output"/>, Q is also written label-major there.</summary>
-    private void Step(float[]? output)
+    /// <summary>
+    /// One iteration: splat Q (or Q₀ = softmax(−U) on the first), blur, then slice + unary + softmax into the next Q,
+    /// as rows or, for the last step of <see cref="Inference"/>, label-major in the same array.
+    /// </summary>
+    private void Step(bool labelMajor)
     {
         ThrowIfDisposed();
         if (_qState == QState.None) CrfThrowHelper.InvalidOperation("Call StartInference before StepInference.");
@@ -304,43 +441,56 @@ public sealed partial class DenseCrf : IDisposable
         if (_built.Length == 0)
         {
             // No pairwise terms: Q stays softmax(−U).
-            CrfBuffer q = MaterializedQ();
-            if (output is not null) WriteLabelMajor(q, output);
+            MaterializedQ(labelMajor);
             return;
         }
 
         _splatFromUnary = _qState == QState.Pending;
         PrepareKernels();
+        // While Inference's tensor shares Q, the slice writes to fresh storage and the tensor keeps the old marginals.
+        // Otherwise in place: the splat is done with Q before the slice writes (in either layout).
+        (TensorStorage Storage, int Offset)? next = _qShared ? RentQ() : null;
+        _qIn = _qStorage!.Array;
+        _qInBase = _qOffset;
+        _qInLabelMajor = _qLabelMajor;
+        _qOut = next?.Storage.Array ?? _qIn;
+        _qOutBase = next?.Offset ?? _qOffset;
+        _qOutLabelMajor = labelMajor;
         if (_partitions == 1) SplatPartition(0);
         else Parallel.For(0, _partitions, Parallelism.Options, SplatPartition);
         foreach (var term in _built) Blur(term, reduce: _partitions > 1);
-        _output = output;
         int chunks = (PixelCount + PixelChunk - 1) / PixelChunk;
         Action<int> slice = UseRegisterKernels ? SliceRegisters : SliceSoftmaxChunk;
         if (_partitions == 1) for (int c = 0; c < chunks; c++) slice(c);
         else Parallel.For(0, chunks, Parallelism.Options, slice);
-        _output = null;
+        if (next is { } fresh)
+        {
+            _qStorage.Release();
+            (_qStorage, _qOffset) = fresh;
+            _qShared = false;
+        }
+
+        _qIn = _qOut = null;
+        _qLabelMajor = labelMajor;
         _qState = QState.Materialized;
     }
 
-    private void WriteLabelMajor(CrfBuffer q, float[] output)
-    {
+    /// <summary>output[k·N + i] = rows of Q from <paramref name="offset"/> in <paramref name="q"/>, in 8×8 tiles on all cores.</summary>
+    private void WriteLabelMajor(float[] q, int offset, float[] output) =>
         Parallelism.ForChunks(PixelCount, (s, len) =>
-        {
-            for (int i = s; i < s + len; i += PixelChunk) WriteLabelMajor(q, output, i, Math.Min(s + len, i + PixelChunk));
-        });
-    }
+            CrfTranspose.ToLabelMajor(ref q[offset], _lp, ref MemoryMarshal.GetArrayDataReference(output), PixelCount, Labels, s, s + len));
 
     // ---- splat --------------------------------------------------------------------------------
+
+    /// <summary>The first pixel of splat partition <paramref name="partition"/> (a multiple of 8, so the kernels can work in whole blocks of eight).</summary>
+    private int PartitionStart(int partition) => partition >= _partitions ? PixelCount : (int)(((long)PixelCount * partition / _partitions) & ~7L);
 
     /// <summary>Splats pre ⊙ Q of one pixel range into every term's private buffer of this partition.</summary>
     private void SplatPartition(int partition)
     {
-        int n = PixelCount, parts = _partitions;
-        int start = (int)((long)n * partition / parts), end = (int)((long)n * (partition + 1) / parts);
+        int start = PartitionStart(partition), end = PartitionStart(partition + 1);
         PairwiseTerm[] terms = _built;
         foreach (var t in terms) t.Buffers[partition].Span.Clear();
-        CrfBuffer q = _q!;
         bool fromUnary = _splatFromUnary;
         if (UseRegisterKernels)
         {
@@ -348,25 +498,37 @@ public sealed partial class DenseCrf : IDisposable
             return;
         }
 
+        int lp = _lp;
+        float[] q = _qIn!;
+        float[]? rows = _qInLabelMajor && !fromUnary ? CrfPool<float>.Rent((long)SplatBlock * lp) : null;
         for (int b0 = start; b0 < end; b0 += SplatBlock)
         {
             int b1 = Math.Min(end, b0 + SplatBlock);
             if (fromUnary)
             {
-                // Q₀ = softmax(−U) for this block, written to Q (the slice pass overwrites it later).
+                // Q₀ = softmax(−U) for this block, written to Q's rows (the slice pass overwrites them later).
                 CrfBuffer negU = _negUnary!;
-                int lp = _lp;
-                for (int i = b0; i < b1; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.Slice((long)i * lp, lp));
+                for (int i = b0; i < b1; i++) CrfVectorMath.Softmax(negU.Slice((long)i * lp, lp), q.AsSpan(_qInBase + i * lp, lp));
             }
 
-            foreach (var t in terms) SplatRange(t, t.Buffers[partition], q, b0, b1, fromUnary);
+            if (rows is not null)
+            {
+                // Q handed over label-major: this block's rows first.
+                CrfTranspose.ToRows(ref q[b0], PixelCount, Labels, ref rows[0], lp, 0, b1 - b0, 0f);
+                foreach (var t in terms) SplatRange(t, t.Buffers[partition], ref rows[0], b0, b1);
+            }
+            else
+            {
+                foreach (var t in terms) SplatRange(t, t.Buffers[partition], ref q[_qInBase + b0 * lp], b0, b1);
+            }
         }
+
+        CrfPool<float>.Return(rows);
     }
 
-    /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1) (each vertex accumulates in pixel order).</summary>
-    private void SplatRange(PairwiseTerm term, CrfBuffer buf, CrfBuffer q, int i0, int i1, bool fromUnary)
+    /// <summary>buf[off_r] += w_r · pre_i · Q_i for the pixels [i0, i1), whose rows start at <paramref name="rows"/> (each vertex accumulates in pixel order).</summary>
+    private void SplatRange(PairwiseTerm term, CrfBuffer buf, ref float rows, int i0, int i1)
     {
-        _ = fromUnary;
         int lp = _lp;
         var lattice = term.Lattice!;
         int d1 = lattice.Dimensions + 1;
@@ -374,7 +536,6 @@ public sealed partial class DenseCrf : IDisposable
         ref float wts = ref MemoryMarshal.GetArrayDataReference(lattice.Weights);
         float[]? preArr = term.Pre;
         ref float b0 = ref buf.Ref;
-        ref float q0 = ref q.Ref;
         if (Vector256.IsHardwareAccelerated)
         {
             int nv = lp / 8;
@@ -382,7 +543,7 @@ public sealed partial class DenseCrf : IDisposable
             for (int i = i0; i < i1; i++)
             {
                 var s = Vector256.Create(preArr is null ? 1f : preArr[i]);
-                ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+                ref float qi = ref Unsafe.Add(ref rows, (nint)(i - i0) * lp);
                 for (int c = 0; c < nv; c++) qv[c] = Vector256.LoadUnsafe(ref qi, (nuint)(c * 8)) * s;
                 ref int oi = ref Unsafe.Add(ref off, (nint)i * d1);
                 ref float wi = ref Unsafe.Add(ref wts, (nint)i * d1);
@@ -404,7 +565,7 @@ public sealed partial class DenseCrf : IDisposable
         for (int i = i0; i < i1; i++)
         {
             float s = preArr is null ? 1f : preArr[i];
-            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            ref float qi = ref Unsafe.Add(ref rows, (nint)(i - i0) * lp);
             for (int r = 0; r < d1; r++)
             {
                 ref float row = ref Unsafe.Add(ref b0, (nint)Unsafe.Add(ref off, (nint)i * d1 + r) * lp);
@@ -495,26 +656,26 @@ public sealed partial class DenseCrf : IDisposable
     // ---- slice + unary + softmax ----------------------------------------------------------------
 
     /// <summary>
-    /// For the pixels of one chunk: t = −U + Σ_k message_k (sliced from the blurred lattices), then Q = softmax(t),
-    /// written in place of Q (each pixel reads only its own row of Q, which slicing does not need), and label-major
-    /// to the output of the last iteration.
+    /// For the pixels of one chunk: t = −U + Σ_k message_k (sliced from the blurred lattices), then Q = softmax(t), as
+    /// rows of the next Q or, on the last step of <see cref="Inference"/>, label-major (through a scratch buffer: rows
+    /// written to Q's array would overlap other chunks' label-major values).
     /// </summary>
     private void SliceSoftmaxChunk(int chunk)
     {
         int lp = _lp, n = PixelCount;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         Span<float> m = stackalloc float[lp];
-        CrfBuffer q = _q!;
-        float[]? output = _output;
+        // Rows go to Q, or, when this step writes label-major, to a scratch buffer first.
+        float[]? scratch = _qOutLabelMajor ? CrfPool<float>.Rent((long)PixelChunk * lp) : null;
         ref float u0 = ref _negUnary!.Ref;
-        ref float q0 = ref q.Ref;
+        ref float q0 = ref scratch is null ? ref _qOut![_qOutBase + i0 * lp] : ref scratch[0]; // row of pixel i0
         PairwiseTerm[] terms = _built;
         bool simd = Vector256.IsHardwareAccelerated;
         int nv = lp / 8;
         Span<Vector256<float>> acc = stackalloc Vector256<float>[nv];
         for (int i = i0; i < i1; i++)
         {
-            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            ref float qi = ref Unsafe.Add(ref q0, (nint)(i - i0) * lp);
             ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref qi), ref Unsafe.As<float, byte>(ref ui), (uint)(lp * sizeof(float)));
             foreach (var t in terms)
@@ -550,15 +711,10 @@ public sealed partial class DenseCrf : IDisposable
             CrfVectorMath.Softmax(ref qi, ref qi, lp);
         }
 
-        if (output is not null) WriteLabelMajor(q, output, i0, i1);
+        if (scratch is null) return;
+        CrfTranspose.ToLabelMajor(ref scratch[0], lp, ref _qOut![i0], n, Labels, 0, i1 - i0);
+        CrfPool<float>.Return(scratch);
     }
-
-    /// <summary>
-    /// Copies the pixels [i0, i1) of the pixel-major Q into the label-major output in 8×8 tiles, while the chunk of Q
-    /// is still in cache (instead of L strided stores per pixel).
-    /// </summary>
-    private void WriteLabelMajor(CrfBuffer q, float[] output, int i0, int i1)
-        => CrfTranspose.ToLabelMajor(ref q.Ref, _lp, ref MemoryMarshal.GetArrayDataReference(output), PixelCount, Labels, i0, i1);
 
     /// <summary>acc += the energy term of <paramref name="term"/> at pixel <paramref name="i"/> (from its blurred values).</summary>
     private void AddMessage(PairwiseTerm term, int i, Span<float> acc, Span<float> m)

@@ -41,21 +41,45 @@ public sealed partial class DenseCrf
 
     private void SplatRegisters(int partition, int start, int end, bool fromUnary)
     {
+        if (_qInLabelMajor && !fromUnary)
+        {
+            switch (_lp / 8)
+            {
+                case 1: SplatRegisters<ICrfVectorWidth.One, ICrfSwitch.On>(partition, start, end, fromUnary); break;
+                case 2: SplatRegisters<ICrfVectorWidth.Two, ICrfSwitch.On>(partition, start, end, fromUnary); break;
+                default: SplatRegisters<ICrfVectorWidth.Three, ICrfSwitch.On>(partition, start, end, fromUnary); break;
+            }
+
+            return;
+        }
+
         switch (_lp / 8)
         {
-            case 1: SplatRegisters<ICrfVectorWidth.One>(partition, start, end, fromUnary); break;
-            case 2: SplatRegisters<ICrfVectorWidth.Two>(partition, start, end, fromUnary); break;
-            default: SplatRegisters<ICrfVectorWidth.Three>(partition, start, end, fromUnary); break;
+            case 1: SplatRegisters<ICrfVectorWidth.One, ICrfSwitch.Off>(partition, start, end, fromUnary); break;
+            case 2: SplatRegisters<ICrfVectorWidth.Two, ICrfSwitch.Off>(partition, start, end, fromUnary); break;
+            default: SplatRegisters<ICrfVectorWidth.Three, ICrfSwitch.Off>(partition, start, end, fromUnary); break;
         }
     }
 
     private void SliceRegisters(int chunk)
     {
+        if (_qOutLabelMajor)
+        {
+            switch (_lp / 8)
+            {
+                case 1: SliceRegisters<ICrfVectorWidth.One, ICrfSwitch.On>(chunk); break;
+                case 2: SliceRegisters<ICrfVectorWidth.Two, ICrfSwitch.On>(chunk); break;
+                default: SliceRegisters<ICrfVectorWidth.Three, ICrfSwitch.On>(chunk); break;
+            }
+
+            return;
+        }
+
         switch (_lp / 8)
         {
-            case 1: SliceRegisters<ICrfVectorWidth.One>(chunk); break;
-            case 2: SliceRegisters<ICrfVectorWidth.Two>(chunk); break;
-            default: SliceRegisters<ICrfVectorWidth.Three>(chunk); break;
+            case 1: SliceRegisters<ICrfVectorWidth.One, ICrfSwitch.Off>(chunk); break;
+            case 2: SliceRegisters<ICrfVectorWidth.Two, ICrfSwitch.Off>(chunk); break;
+            default: SliceRegisters<ICrfVectorWidth.Three, ICrfSwitch.Off>(chunk); break;
         }
     }
 
@@ -64,12 +88,18 @@ public sealed partial class DenseCrf
     /// buffers. The first two terms (the usual smoothness + appearance pair) have their array references in locals:
     /// the JIT keeps them in registers instead of reloading each term's fields from the heap for every pixel.
     /// </summary>
-    private void SplatRegisters<TW>(int partition, int start, int end, bool fromUnary)
+    private void SplatRegisters<TW, TColumns>(int partition, int start, int end, bool fromUnary)
         where TW : struct, ICrfVectorWidth
+        where TColumns : struct, ICrfSwitch
     {
-        int lp = _lp, nt = _kernelTerms.Length;
+        int lp = _lp, nt = _kernelTerms.Length, labels = Labels;
         bool two = nt >= 2;
-        ref float src0 = ref (fromUnary ? _negUnary! : _q!).Ref;
+        // Rows of −U (first iteration) or of Q; Q handed over label-major is turned into rows eight pixels at a time in
+        // the small buffer (the partition starts on a multiple of 8, and whole last blocks stay inside the array).
+        bool columns = TColumns.IsOn;
+        ref float src0 = ref fromUnary ? ref _negUnary!.Ref : ref _qIn![columns ? 0 : _qInBase];
+        RowBlock block = default; // a local, not a stackalloc: the kernels keep their frames free of localloc
+        ref float block0 = ref block[0];
         KernelTerm ta = _kernelTerms[0], tb = _kernelTerms[two ? 1 : 0];
         ref int offA = ref MemoryMarshal.GetArrayDataReference(ta.Offsets);
         ref float wA = ref MemoryMarshal.GetArrayDataReference(ta.Weights);
@@ -86,7 +116,14 @@ public sealed partial class DenseCrf
         KernelTerm[] extra = ExtraTerms(k => _built[k].Buffers[partition]);
         for (int i = start; i < end; i++)
         {
-            ref float si = ref Unsafe.Add(ref src0, (nint)i * lp);
+            scoped ref float si = ref Unsafe.Add(ref src0, (nint)i * lp);
+            if (columns)
+            {
+                int j = (i - start) & 7;
+                if (j == 0) CrfVectorMath.ColumnsToRows8(ref Unsafe.Add(ref src0, i), PixelCount, labels, ref block0, lp);
+                si = ref Unsafe.Add(ref block0, j * lp);
+            }
+
             var a0 = Vector256.LoadUnsafe(ref si);
             var a1 = TW.Count > 1 ? Vector256.LoadUnsafe(ref si, 8) : default;
             var a2 = TW.Count > 2 ? Vector256.LoadUnsafe(ref si, 16) : default;
@@ -110,17 +147,24 @@ public sealed partial class DenseCrf
 
     /// <summary>
     /// The slice + unary + softmax of the pixels of one chunk: t = −U + Σ_k message_k goes to Q's row, and every eight
-    /// rows are turned into Q together by <see cref="CrfVectorMath.SoftmaxRows8"/> (a last partial block row by row).
-    /// Array references are hoisted as in <see cref="SplatRegisters{TW}(int, int, int, bool)"/>.
+    /// rows are turned into Q together by <see cref="CrfVectorMath.SoftmaxRows8"/> (a last partial block row by row). On
+    /// the last step of Inference the rows go to a small buffer and <see cref="CrfVectorMath.RowsToColumnsSoftmax8"/>
+    /// writes them label-major into Q's array.
+    /// Array references are hoisted as in <see cref="SplatRegisters{TW, TColumns}(int, int, int, bool)"/>.
     /// </summary>
-    private void SliceRegisters<TW>(int chunk)
+    private void SliceRegisters<TW, TColumns>(int chunk)
         where TW : struct, ICrfVectorWidth
+        where TColumns : struct, ICrfSwitch
     {
         int lp = _lp, n = PixelCount, labels = Labels, nt = _kernelTerms.Length;
         int i0 = chunk * PixelChunk, i1 = Math.Min(n, i0 + PixelChunk);
         bool two = nt >= 2;
         ref float u0 = ref _negUnary!.Ref;
-        ref float q0 = ref _q!.Ref;
+        // The next Q's rows, or, on the last step of Inference, eight rows at a time in the small buffer, then label-major.
+        bool columns = TColumns.IsOn;
+        ref float q0 = ref _qOut![columns ? 0 : _qOutBase];
+        RowBlock block = default; // a local, not a stackalloc: the kernels keep their frames free of localloc
+        ref float block0 = ref block[0];
         KernelTerm ta = _kernelTerms[0], tb = _kernelTerms[two ? 1 : 0];
         ref int offA = ref MemoryMarshal.GetArrayDataReference(ta.Offsets);
         ref float wA = ref MemoryMarshal.GetArrayDataReference(ta.Weights);
@@ -158,20 +202,27 @@ public sealed partial class DenseCrf
                     Vector256.Create(t.Post is { } post ? t.SliceScale * post[i] : t.SliceScale), ref a0, ref a1, ref a2);
             }
 
-            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            int j = (i - i0) & 7;
+            scoped ref float qi = ref columns ? ref Unsafe.Add(ref block0, j * lp) : ref Unsafe.Add(ref q0, (nint)i * lp);
             Vector256.StoreUnsafe(a0, ref qi);
             if (TW.Count > 1) Vector256.StoreUnsafe(a1, ref qi, 8);
             if (TW.Count > 2) Vector256.StoreUnsafe(a2, ref qi, 16);
-            if (((i - i0) & 7) == 7) CrfVectorMath.SoftmaxRows8(ref Unsafe.Add(ref qi, -7 * lp), lp, labels);
+            if (j != 7) continue;
+            if (columns) CrfVectorMath.RowsToColumnsSoftmax8(ref block0, lp, ref Unsafe.Add(ref q0, i - 7), n, labels);
+            else CrfVectorMath.SoftmaxRows8(ref Unsafe.Add(ref qi, -7 * lp), lp, labels);
         }
 
-        for (int i = i1 - ((i1 - i0) & 7); i < i1; i++)
+        int tail = (i1 - i0) & 7;
+        for (int j = 0; j < tail; j++)
         {
-            ref float qi = ref Unsafe.Add(ref q0, (nint)i * lp);
+            int i = i1 - tail + j;
+            scoped ref float qi = ref columns ? ref Unsafe.Add(ref block0, j * lp) : ref Unsafe.Add(ref q0, (nint)i * lp);
             CrfVectorMath.Softmax(ref qi, ref qi, lp);
+            if (columns)
+            {
+                for (int k = 0; k < labels; k++) Unsafe.Add(ref q0, (nint)k * n + i) = Unsafe.Add(ref qi, k);
+            }
         }
-
-        if (_output is { } output) WriteLabelMajor(_q!, output, i0, i1);
     }
 
     /// <summary>
@@ -264,6 +315,13 @@ public sealed partial class DenseCrf
         a0 *= inv;
         if (TW.Count > 1) a1 *= inv;
         if (TW.Count > 2) a2 *= inv;
+    }
+
+    /// <summary>Eight padded label rows (8 × 24 floats).</summary>
+    [InlineArray(8 * 24)]
+    private struct RowBlock
+    {
+        private float _element;
     }
 
     /// <summary>One term's arrays, hoisted for the pixel loops.</summary>

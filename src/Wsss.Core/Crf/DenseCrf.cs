@@ -20,7 +20,8 @@ namespace Wsss.Core.Crf;
 /// <para>Speed: the lattices are built on first use, each on all cores; an iteration is one splat pass (pixels
 /// split over the cores into private buffers), a parallel blur, and one fused slice + unary + softmax pass.
 /// Q and U are kept pixel-major with labels padded to a multiple of 8, in 64-byte-aligned buffers; the loop
-/// allocates no arrays.</para>
+/// allocates no arrays. The last iteration of <see cref="Inference"/> writes Q label-major into Q's own array, and the
+/// returned tensor is that array, not a copy.</para>
 /// <para>Instances are not thread-safe; refine different images on different instances.</para>
 /// </remarks>
 public sealed partial class DenseCrf
@@ -29,8 +30,11 @@ public sealed partial class DenseCrf
 
     private readonly List<PairwiseTerm> _terms = [];
     private readonly int _lp;
-    private CrfBuffer? _negUnary; // N·Lp, padding lanes −1e30
-    private CrfBuffer? _q;        // N·Lp, padding lanes 0; valid when _qState == Materialized
+    private CrfBuffer? _negUnary;     // N·Lp, padding lanes −1e30
+    private TensorStorage? _qStorage; // Q: N·Lp rows from _qOffset (padding lanes 0), or L·N label-major from 0 once handed over
+    private int _qOffset;             // first row's index: the array's first 64-byte boundary
+    private bool _qLabelMajor;
+    private bool _qShared;            // the tensor Inference returned holds _qStorage too: the next step writes elsewhere
     private QState _qState;
     private bool _disposed;
     private int _partitions;
@@ -47,7 +51,7 @@ public sealed partial class DenseCrf
         if (labels < 1) CrfThrowHelper.OutOfRange(nameof(labels), labels, "The CRF needs at least one label.");
         long n = (long)width * height;
         _lp = (labels + 7) & ~7;
-        if (n * _lp > CrfBuffer.MaxLength)
+        if (n * _lp > CrfBuffer.MaxLength || n * _lp + 16 > Array.MaxLength)
             CrfThrowHelper.Argument(nameof(width), string.Create(CultureInfo.InvariantCulture, $"A {width}x{height} image with {labels} labels needs {n * _lp} values per buffer, more than a .NET array holds."));
         Width = width;
         Height = height;

@@ -57,6 +57,48 @@ public class CrfVectorMathTests
         }
     }
 
+    [TestCase(1, 8)]
+    [TestCase(5, 8)]
+    [TestCase(9, 16)]
+    [TestCase(21, 24)]
+    [TestCase(24, 24)]
+    public void ColumnKernelsMoveEightPixelsBetweenRowsAndLabelMajor(int labels, int lp)
+    {
+        if (!Avx.IsSupported) Assert.Ignore("The eight-pixel kernels need AVX.");
+        const int stride = 13; // label k of the eight pixels at k·13
+        var g = new Generator((ulong)(labels * 7 + lp));
+        var t = new float[8 * lp];
+        g.FillUniform(t, -30, 30);
+        var q = new float[labels * stride];
+        Array.Fill(q, -9f);
+        CrfVectorMath.RowsToColumnsSoftmax8(ref MemoryMarshal.GetArrayDataReference(t), lp, ref MemoryMarshal.GetArrayDataReference(q), stride, labels);
+        var rows = (float[])t.Clone();
+        CrfVectorMath.SoftmaxRows8(ref MemoryMarshal.GetArrayDataReference(rows), lp, labels);
+        var back = new float[8 * lp];
+        Array.Fill(back, 5f);
+        CrfVectorMath.ColumnsToRows8(ref MemoryMarshal.GetArrayDataReference(q), stride, labels, ref MemoryMarshal.GetArrayDataReference(back), lp);
+        for (int j = 0; j < 8; j++)
+        {
+            for (int k = 0; k < lp; k++)
+            {
+                if (k < labels)
+                {
+                    Assert.That(q[k * stride + j], Is.EqualTo(rows[j * lp + k]), $"label-major softmax = row softmax, pixel {j} label {k}");
+                    Assert.That(back[j * lp + k], Is.EqualTo(rows[j * lp + k]), $"back to rows, pixel {j} label {k}");
+                }
+                else
+                {
+                    Assert.That(back[j * lp + k], Is.EqualTo(0f), $"padding lane {k} of pixel {j}");
+                }
+            }
+        }
+
+        for (int k = 0; k < labels; k++)
+        {
+            for (int j = 8; j < stride; j++) Assert.That(q[k * stride + j], Is.EqualTo(-9f), "only eight pixels are written");
+        }
+    }
+
     [Test]
     public void LogIsWithinOneUlpOverTheProbabilityRange()
     {

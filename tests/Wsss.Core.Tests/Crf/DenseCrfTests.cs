@@ -138,6 +138,44 @@ public class DenseCrfTests
     }
 
     [Test]
+    public void InferenceHandsOverQWithoutLaterStepsTouchingIt()
+    {
+        var crf = Crf(4, 3f, 10f);
+        float[] scoped;
+        using (TensorScope.Begin())
+        {
+            scoped = crf.Inference(5).ToArray();
+        }
+
+        // The scope disposed the returned tensor; the CRF's own reference keeps its Q.
+        Assert.That(crf.CurrentQ().ToArray(), Is.EqualTo(scoped), "Q survives the scope of the returned tensor");
+        var q5 = crf.Inference(5);
+        float[] before = q5.ToArray();
+        Assert.That(before, Is.EqualTo(scoped));
+        int[] map = crf.CurrentMap();
+        int n = W * H;
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int k = 1; k < 4; k++) if (before[k * n + i] > before[best * n + i]) best = k;
+            Assert.That(map[i], Is.EqualTo(best), $"CurrentMap reads the returned marginals (pixel {i})");
+        }
+
+        Assert.That(crf.CurrentQ().ToArray(), Is.EqualTo(before), "CurrentQ equals the returned marginals");
+        crf.StepInference();
+        Assert.That(q5.ToArray(), Is.EqualTo(before), "a later step writes to new memory");
+        var q6 = crf.CurrentQ();
+        Assert.That(q6.ToArray(), Is.Not.EqualTo(before), "the step did run");
+        Assert.That(q6.ToArray(), Is.EqualTo(Crf(4, 3f, 10f).Inference(6).ToArray()), "a step from the handed-over Q equals a sixth iteration");
+        var again = crf.Inference(5);
+        Assert.That(again.ToArray(), Is.EqualTo(before), "Inference restarts from softmax(-U)");
+        Assert.That(q5.ToArray(), Is.EqualTo(before), "a second Inference leaves the first result alone");
+        crf.Dispose();
+        Assert.That(again.ToArray(), Is.EqualTo(before), "the returned marginals outlive the CRF");
+        Assert.That(q5.ToArray(), Is.EqualTo(before));
+    }
+
+    [Test]
     public void MatrixCompatibilityIsSymmetrised()
     {
         const int L = 3;
