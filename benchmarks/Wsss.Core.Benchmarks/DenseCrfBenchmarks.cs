@@ -13,7 +13,7 @@ namespace Wsss.Core.Benchmarks;
 /// 11.6 s (2048×1536).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, warmupCount: 2, iterationCount: 8)]
+[SimpleJob(RunStrategy.Monitoring, warmupCount: 6, iterationCount: 12)]
 public class DenseCrfBenchmarks
 {
     private byte[] _image = [];

@@ -13,7 +13,7 @@ namespace Wsss.Core.Benchmarks;
 /// through cache misses, the splat and slice.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, warmupCount: 2, iterationCount: 8)]
+[SimpleJob(RunStrategy.Monitoring, warmupCount: 6, iterationCount: 12)]
 public class DenseCrfPhotoBenchmarks
 {
     private const int W = 500, H = 375, Labels = 21;
