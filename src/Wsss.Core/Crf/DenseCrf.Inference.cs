@@ -321,10 +321,23 @@ public sealed partial class DenseCrf : IDisposable
         return _built[term].Lattice!;
     }
 
+    /// <summary>The normaliser of every pixel applied before the splat (diagnostics; recovered from the weights when folded in).</summary>
     internal float[] GetPre(int term)
     {
         EnsureBuilt();
-        return _built[term].Pre![..PixelCount];
+        var t = _built[term];
+        if (!t.NormalizerInWeights) return t.Pre![..PixelCount];
+        var lattice = t.Lattice!;
+        int d1 = lattice.Dimensions + 1;
+        var n = new float[PixelCount];
+        for (int i = 0; i < n.Length; i++)
+        {
+            float sum = 0;
+            for (int r = 0; r < d1; r++) sum += lattice.Weights[i * d1 + r];
+            n[i] = sum;
+        }
+
+        return n;
     }
 
     /// <summary>
