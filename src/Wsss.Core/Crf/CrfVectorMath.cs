@@ -41,7 +41,7 @@ internal static class CrfVectorMath
     }
 
     /// <summary>
-    /// ln(x) per lane for positive, finite, normal x (Cephes <c>logf</c>: x = m·2^e with m in [√½, √2), a degree-8
+    /// ln(x) per lane for positive finite x (Cephes <c>logf</c>: x = m·2^e with m in [√½, √2), a degree-8
     /// polynomial in m − 1, ln 2 in two parts). Within 1 ulp of the correctly rounded value over the probabilities
     /// a CRF takes ([1e-5, 1] checked exhaustively); <see cref="Vector256.Log(Vector256{float})"/> and
     /// <c>TensorPrimitives.Log</c> are within 2 ulps and several times slower here.
@@ -49,6 +49,9 @@ internal static class CrfVectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Log(Vector256<float> x)
     {
+        // Subnormal x (a clip below 2^-126): scaled by 2^23 into the normal range, 23·ln 2 taken off at the end.
+        var subnormal = Vector256.LessThan(x, Vector256.Create(1.17549435e-38f));
+        x = Vector256.ConditionalSelect(subnormal, x * Vector256.Create(8388608f), x);
         var bits = x.AsInt32();
         var m = ((bits & Vector256.Create(0x007FFFFF)) | Vector256.Create(0x3F800000)).AsSingle(); // [1, 2)
         var big = Vector256.GreaterThanOrEqual(m, Vector256.Create(1.41421356237f));
@@ -69,7 +72,8 @@ internal static class CrfVectorMath
         y = y * t * z;
         y = Vector256.FusedMultiplyAdd(e, Vector256.Create(-2.12194440e-4f), y);
         y = Vector256.FusedMultiplyAdd(z, Vector256.Create(-0.5f), y);
-        return Vector256.FusedMultiplyAdd(e, Vector256.Create(0.693359375f), t + y);
+        var r = Vector256.FusedMultiplyAdd(e, Vector256.Create(0.693359375f), t + y);
+        return r - (Vector256.Create(15.942385152878742f) & subnormal.AsSingle());
     }
 
     /// <summary>
@@ -92,8 +96,11 @@ internal static class CrfVectorMath
             }
         }
 
-        for (; i < source.Length; i++) destination[i] = -MathF.Log(Math.Clamp(source[i], clip, 1f));
+        for (; i < source.Length; i++) destination[i] = -LogOne(Math.Clamp(source[i], clip, 1f));
     }
+
+    /// <summary>ln(x) of one value: a lane of <see cref="Log(Vector256{float})"/> where SIMD runs, so a value's log does not depend on its position.</summary>
+    private static float LogOne(float x) => Vector256.IsHardwareAccelerated ? Log(Vector256.Create(x)).ToScalar() : MathF.Log(x);
 
     /// <summary>
     /// q = exp(t − max t) / Σ exp(t − max t) over one padded label row (length a multiple of 8; padding

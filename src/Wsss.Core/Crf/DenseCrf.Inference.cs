@@ -48,9 +48,10 @@ public sealed partial class DenseCrf : IDisposable
     /// </summary>
     /// <remarks>
     /// The returned tensor is the CRF's own Q, not a copy (the marginals are held once): <see cref="CurrentQ"/>,
-    /// <see cref="CurrentMap"/> and <see cref="KlDivergence"/> read it until the next <see cref="StartInference"/> or
-    /// <see cref="StepInference"/>, which then write to new memory and leave the tensor as it is. Modify a copy if those
-    /// calls must see the marginals as inference left them.
+    /// <see cref="CurrentMap"/>, <see cref="KlDivergence"/> and the next <see cref="StepInference"/> read it, so changing
+    /// the tensor in place changes what they see, and a further step starts from the changed values. That step (and
+    /// <see cref="StartInference"/>) then writes to new memory and leaves the tensor as it is. Modify a copy to keep
+    /// the CRF's state as inference left it.
     /// </remarks>
     /// <param name="iterations">Number of iterations (≥ 0).</param>
     /// <returns>Q of shape (L, H, W).</returns>
@@ -69,6 +70,16 @@ public sealed partial class DenseCrf : IDisposable
         }
 
         MaterializedQ(labelMajor: true);
+        int size = Labels * PixelCount;
+        if ((long)PixelCount * _lp + 16 > size + (size >> 2) + 4096)
+        {
+            // Few labels: the rows' padding would make the returned array several times L·N. Hand over a tight copy.
+            var tight = new TensorStorage(TensorPool.Rent(size, clear: false), pooled: true);
+            _qStorage!.Array.AsSpan(0, size).CopyTo(tight.Array);
+            _qStorage.Release();
+            (_qStorage, _qOffset) = (tight, 0);
+        }
+
         TensorStorage storage = _qStorage!;
         storage.AddRef();
         _qShared = true;
@@ -315,6 +326,7 @@ public sealed partial class DenseCrf : IDisposable
 
     internal int PaddedLabels => _lp;
 
+    /// <summary>Term <paramref name="term"/>'s lattice (diagnostics; a symmetric term's weights include its normaliser).</summary>
     internal PermutohedralLattice GetLattice(int term)
     {
         EnsureBuilt();
@@ -373,7 +385,10 @@ public sealed partial class DenseCrf : IDisposable
         return bytes;
     }
 
-    /// <summary>Bytes of work memory this instance holds now (pooled buffers included, the returned tensors excluded).</summary>
+    /// <summary>
+    /// Bytes of work memory this instance holds now (pooled buffers included; Q counted even while it is also the tensor
+    /// <see cref="Inference"/> returned, other returned tensors excluded).
+    /// </summary>
     internal long HeldBytes
     {
         get
@@ -425,9 +440,12 @@ public sealed partial class DenseCrf : IDisposable
         }
         else if (labelMajor && !_qLabelMajor)
         {
-            // Rows wanted label-major (Inference without pairwise terms): through a copy.
-            float[] copy = CurrentQ().ToArray();
-            copy.CopyTo(q, 0);
+            // Rows wanted label-major (Inference without pairwise terms): through a pooled copy of the label-major values.
+            int size = Labels * PixelCount;
+            float[] copy = CrfPool<float>.Rent(size);
+            WriteLabelMajor(q, _qOffset, copy);
+            copy.AsSpan(0, size).CopyTo(q);
+            CrfPool<float>.Return(copy);
             _qLabelMajor = true;
         }
     }

@@ -113,14 +113,20 @@ public sealed partial class DenseCrf
         ref float preB = ref tb.Pre is { } pb ? ref MemoryMarshal.GetArrayDataReference(pb) : ref Unsafe.NullRef<float>();
         bool hasPreB = tb.Pre is not null;
         int d1B = tb.D1;
-        KernelTerm[] extra = ExtraTerms(k => _built[k].Buffers[partition]);
+        KernelTerm[] extra = ExtraTerms(partition);
         for (int i = start; i < end; i++)
         {
             scoped ref float si = ref Unsafe.Add(ref src0, (nint)i * lp);
             if (columns)
             {
                 int j = (i - start) & 7;
-                if (j == 0) CrfVectorMath.ColumnsToRows8(ref Unsafe.Add(ref src0, i), PixelCount, labels, ref block0, lp);
+                if (j == 0)
+                {
+                    // A last partial block value by value: the handed-over array may end right after L·N values.
+                    if (end - i >= 8) CrfVectorMath.ColumnsToRows8(ref Unsafe.Add(ref src0, i), PixelCount, labels, ref block0, lp);
+                    else GatherRows(ref Unsafe.Add(ref src0, i), PixelCount, labels, ref block0, lp, end - i);
+                }
+
                 si = ref Unsafe.Add(ref block0, j * lp);
             }
 
@@ -180,7 +186,7 @@ public sealed partial class DenseCrf
         bool hasPostB = tb.Post is not null;
         float scaleB = tb.SliceScale;
         int d1B = tb.D1;
-        KernelTerm[] extra = ExtraTerms(k => _built[k].Blurred!);
+        KernelTerm[] extra = ExtraTerms(-1);
         for (int i = i0; i < i1; i++)
         {
             ref float ui = ref Unsafe.Add(ref u0, (nint)i * lp);
@@ -225,11 +231,22 @@ public sealed partial class DenseCrf
         }
     }
 
+    /// <summary>rows[j·lp + k] = columns[k·stride + j] for the first <paramref name="count"/> (&lt; 8) pixels, 0 in the padding lanes.</summary>
+    private static void GatherRows(ref float columns, int stride, int labels, ref float rows, int lp, int count)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, j * lp);
+            for (int k = 0; k < lp; k++) Unsafe.Add(ref row, k) = k < labels ? Unsafe.Add(ref columns, (nint)k * stride + j) : 0f;
+        }
+    }
+
     /// <summary>
-    /// Private copies of the terms after the first two, each with the value buffer <paramref name="values"/> picks
-    /// (partitions run concurrently, so the shared array must not carry a partition's buffer); empty for two terms.
+    /// Private copies of the terms after the first two, each with the splat buffer of <paramref name="partition"/>, or
+    /// (−1) the blurred values (partitions run concurrently, so the shared array must not carry a partition's buffer);
+    /// empty, without allocating, for up to two terms.
     /// </summary>
-    private KernelTerm[] ExtraTerms(Func<int, CrfBuffer> values)
+    private KernelTerm[] ExtraTerms(int partition)
     {
         int nt = _kernelTerms.Length;
         if (nt <= 2) return [];
@@ -237,7 +254,7 @@ public sealed partial class DenseCrf
         for (int k = 2; k < nt; k++)
         {
             extra[k - 2] = _kernelTerms[k];
-            extra[k - 2].Values = values(k);
+            extra[k - 2].Values = partition >= 0 ? _built[k].Buffers[partition] : _built[k].Blurred!;
         }
 
         return extra;

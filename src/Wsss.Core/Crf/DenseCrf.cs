@@ -20,8 +20,9 @@ namespace Wsss.Core.Crf;
 /// <para>Speed: the lattices are built on first use, each on all cores; an iteration is one splat pass (pixels
 /// split over the cores into private buffers), a parallel blur, and one fused slice + unary + softmax pass.
 /// Q and U are kept pixel-major with labels padded to a multiple of 8, in 64-byte-aligned buffers; the loop
-/// allocates no arrays. The last iteration of <see cref="Inference"/> writes Q label-major into Q's own array, and the
-/// returned tensor is that array, not a copy.</para>
+/// allocates no large arrays. The last iteration of <see cref="Inference"/> writes Q label-major into Q's own array, and
+/// the returned tensor is that array, not a copy (for few labels, whose padding would leave much of the array unused, Q
+/// is copied into an array of exactly L·N values instead).</para>
 /// <para>Instances are not thread-safe; refine different images on different instances.</para>
 /// </remarks>
 public sealed partial class DenseCrf

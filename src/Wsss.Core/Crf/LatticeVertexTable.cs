@@ -17,7 +17,7 @@ internal sealed class LatticeVertexTable
     /// <summary>Largest key box indexed directly (cells; 1 GiB of ids).</summary>
     public const long MaxDirectCells = 1L << 28;
 
-    private readonly int[]? _direct;
+    private int[]? _direct;
     private Slot[] _slots;
     private int _mask;
     private int _shift;
@@ -56,6 +56,7 @@ internal sealed class LatticeVertexTable
         CrfPool<int>.Return(_direct);
         CrfPool<Slot>.Return(_slots);
         CrfPool<ulong>.Return(_keys);
+        _direct = null;
         _slots = [];
         _keys = [];
     }

@@ -72,7 +72,7 @@ internal sealed class PairwiseTerm
         bool potts = Compatibility.IsPotts;
         float alpha = lattice.Alpha;
         SliceScale = potts ? Compatibility.PottsWeight * alpha : alpha;
-        long held = 8L * n * (lattice.Dimensions + 1) + 8L * lattice.Neighbors.Length / 2;
+        long held = 8L * n * (lattice.Dimensions + 1) + 8L * (lattice.Dimensions + 1) * lattice.VertexCount;
         if (mode is CrfNormalization.Symmetric)
         {
             // The same n_i scales pixel i before the splat and after the slice, so it goes into the pixel's barycentric

@@ -34,7 +34,10 @@ public sealed class PermutohedralLattice
     /// <summary>(d+1)·N: value row (vertex index + 1) of each point's enclosing-simplex vertex r.</summary>
     private int[] _offsets;
 
-    /// <summary>(d+1)·N: barycentric weight of each point's vertex r.</summary>
+    /// <summary>
+    /// (d+1)·N: barycentric weight of each point's vertex r. A CRF term with symmetric normalisation scales point i's
+    /// weights by its normaliser once built (they then sum to n_i, not 1), so its filter is the normalised one.
+    /// </summary>
     private float[] _weights;
 
     /// <summary>2·(d+1)·M (a pooled array may be longer): for axis j and vertex v, the rows of neighbours n1 (at 2(jM+v)) and n2 (at 2(jM+v)+1); 0 = missing.</summary>

@@ -124,6 +124,11 @@ public class CrfVectorMathTests
 
         Assert.That(worst, Is.LessThanOrEqualTo(1), $"worst at {worstAt}");
         Assert.That(CrfVectorMath.Log(System.Runtime.Intrinsics.Vector256.Create(1f))[0], Is.EqualTo(0f), "ln 1 is exactly 0");
+        foreach (float tiny in new[] { 1e-40f, 1e-45f, 1.17549435e-38f, 2e-38f })
+        {
+            float got = CrfVectorMath.Log(System.Runtime.Intrinsics.Vector256.Create(tiny))[0];
+            Assert.That(got, Is.EqualTo(Math.Log(tiny)).Within(2e-6 * Math.Abs(Math.Log(tiny))), $"subnormal-range input {tiny}");
+        }
     }
 
     [Test]

@@ -175,6 +175,35 @@ public class DenseCrfTests
         Assert.That(q5.ToArray(), Is.EqualTo(before));
     }
 
+    [TestCase(21)]
+    [TestCase(2)]
+    public void StepsFromTheHandedOverQMatchAFreshInferenceAcrossPartitions(int labels)
+    {
+        // N = 16637: two splat partitions, and a last block of 5 pixels. With 2 labels Q is handed over as a tight
+        // L·N array (the rows' padding would waste most of it); with 21 labels the rows' array itself.
+        const int w = 131, h = 127;
+        var probs = (Tensor.Randn(new[] { labels, h, w }, new Generator(5)) * 2f).Softmax(0);
+        var image = new byte[w * h * 3];
+        for (int i = 0; i < image.Length; i++) image[i] = (byte)((i * 37 + i / 393 * 11) & 255);
+        DenseCrf Make()
+        {
+            var crf = new DenseCrf(w, h, labels);
+            crf.SetUnaryFromProbabilities(probs);
+            crf.AddPairwiseGaussian(3, 3);
+            crf.AddPairwiseBilateral(20, 13, image, 3, 5);
+            return crf;
+        }
+
+        var a = Make();
+        var q3 = a.Inference(3);
+        int n = w * h;
+        if (labels == 2) Assert.That(q3.Storage.Array.Length, Is.LessThan(labels * n * 1.5 + 4096), "a tight result, not the padded rows' array");
+        float[] q3Values = q3.ToArray();
+        a.StepInference();
+        Assert.That(a.CurrentQ().ToArray(), Is.EqualTo(Make().Inference(4).ToArray()), "a step from the handed-over Q");
+        Assert.That(q3.ToArray(), Is.EqualTo(q3Values), "the returned marginals stay as they were");
+    }
+
     [Test]
     public void MatrixCompatibilityIsSymmetrised()
     {
