@@ -66,26 +66,18 @@ internal sealed class PairwiseTerm
         var lattice = new PermutohedralLattice(Features!, pooled: true);
         int n = lattice.PointCount;
         var mode = Normalization;
-        float[] k1 = CrfPool<float>.Rent(n);
+        // Symmetric: the same n_i scales pixel i before the splat and after the slice, so it goes straight into the
+        // pixel's barycentric weights (both sides use them) and no normaliser array is kept: 4 bytes per pixel less.
+        bool fold = mode is CrfNormalization.Symmetric;
+        float[]? k1 = fold || mode is CrfNormalization.None ? null : CrfPool<float>.Rent(n);
         Normaliser(lattice, k1, partitions, mode);
 
         bool potts = Compatibility.IsPotts;
         float alpha = lattice.Alpha;
         SliceScale = potts ? Compatibility.PottsWeight * alpha : alpha;
         long held = 8L * n * (lattice.Dimensions + 1) + 8L * (lattice.Dimensions + 1) * lattice.VertexCount;
-        if (mode is CrfNormalization.Symmetric)
-        {
-            // The same n_i scales pixel i before the splat and after the slice, so it goes into the pixel's barycentric
-            // weights (both sides use them) and the normaliser array is dropped: 4 bytes per pixel and a multiply less.
-            FoldIntoWeights(lattice, k1);
-            CrfPool<float>.Return(k1);
-            NormalizerInWeights = true;
-        }
-        else if (mode is CrfNormalization.None)
-        {
-            CrfPool<float>.Return(k1);
-        }
-        else
+        NormalizerInWeights = fold;
+        if (k1 is not null)
         {
             if (mode is CrfNormalization.Before) Pre = k1;
             if (mode is CrfNormalization.After) Post = k1;
@@ -126,12 +118,14 @@ internal sealed class PairwiseTerm
     }
 
     /// <summary>
-    /// The normaliser of every pixel into <paramref name="norm"/>: K1 = the lattice filter of ones (splat the weights,
-    /// blur, slice with α; partitions splat privately, then the partial sums are added), then, as densecrf computes it
-    /// in double, 1/√(K1 + 1e-20) (symmetric) or 1/(K1 + 1e-20) (before, after); K1 itself for no normalisation.
+    /// The normaliser of every pixel: K1 = the lattice filter of ones (splat the weights, blur, slice with α; partitions
+    /// splat privately, then the partial sums are added), then, as densecrf computes it in double, 1/√(K1 + 1e-20)
+    /// (symmetric) or 1/(K1 + 1e-20) (before, after), into <paramref name="norm"/>, or, when it is null, multiplied
+    /// into each pixel's weights (symmetric, folded). Skipped without normalisation.
     /// </summary>
-    private static void Normaliser(PermutohedralLattice lattice, float[] norm, int partitions, CrfNormalization mode)
+    private static void Normaliser(PermutohedralLattice lattice, float[]? norm, int partitions, CrfNormalization mode)
     {
+        if (mode is CrfNormalization.None) return;
         int n = lattice.PointCount, d1 = lattice.Dimensions + 1, m = lattice.VertexCount;
         int[] off = lattice.Offsets;
         float[] w = lattice.Weights;
@@ -161,49 +155,50 @@ internal sealed class PairwiseTerm
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(blurred);
             ref int o0 = ref MemoryMarshal.GetArrayDataReference(off);
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(w);
-            for (int i = s; i < s + len; i++)
+            Span<float> block = stackalloc float[1024];
+            for (int i0 = s; i0 < s + len; i0 += block.Length)
             {
-                float acc = 0;
-                nint e = (nint)i * d1;
-                for (int r = 0; r < d1; r++) acc += Unsafe.Add(ref w0, e + r) * alpha * Unsafe.Add(ref b0, Unsafe.Add(ref o0, e + r));
-                norm[i] = acc;
-            }
-
-            if (mode is CrfNormalization.None) return;
-            Span<float> k = norm.AsSpan(s, len);
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                // Four lanes of double at a time: the same correctly rounded sqrt and division as the scalar code.
-                var tiny = Vector256.Create(1e-20);
-                var one = Vector256<double>.One;
-                ref float k0 = ref MemoryMarshal.GetReference(k);
-                for (; j + 4 <= len; j += 4)
+                int count = Math.Min(block.Length, s + len - i0);
+                Span<float> k = norm is null ? block[..count] : norm.AsSpan(i0, count);
+                for (int j = 0; j < count; j++)
                 {
-                    var x = Vector256.WidenLower(Vector128.LoadUnsafe(ref k0, (nuint)j).ToVector256Unsafe()) + tiny;
-                    var y = one / (mode == CrfNormalization.Symmetric ? Vector256.Sqrt(x) : x);
-                    Vector128.StoreUnsafe(Vector256.Narrow(y, y).GetLower(), ref k0, (nuint)j);
+                    float acc = 0;
+                    nint e = (nint)(i0 + j) * d1;
+                    for (int r = 0; r < d1; r++) acc += Unsafe.Add(ref w0, e + r) * alpha * Unsafe.Add(ref b0, Unsafe.Add(ref o0, e + r));
+                    k[j] = acc;
+                }
+
+                Invert(k, mode == CrfNormalization.Symmetric);
+                if (norm is not null) continue;
+                for (int j = 0; j < count; j++)
+                {
+                    // Folded: w_ir ← w_ir · n_i (this pixel's K1 above used the unscaled weights).
+                    ref float wi = ref Unsafe.Add(ref w0, (nint)(i0 + j) * d1);
+                    for (int r = 0; r < d1; r++) Unsafe.Add(ref wi, r) *= k[j];
                 }
             }
-
-            for (; j < len; j++)
-                k[j] = mode == CrfNormalization.Symmetric ? (float)(1.0 / Math.Sqrt(k[j] + 1e-20)) : (float)(1.0 / (k[j] + 1e-20));
         });
     }
 
-    /// <summary>w_ir ← w_ir · n_i for every pixel i and vertex r (in parallel pixel ranges).</summary>
-    private static void FoldIntoWeights(PermutohedralLattice lattice, float[] norm)
+    /// <summary>k ← 1/√(k + 1e-20) (symmetric) or 1/(k + 1e-20), in double as densecrf, four lanes at a time where SIMD runs.</summary>
+    private static void Invert(Span<float> k, bool symmetric)
     {
-        int d1 = lattice.Dimensions + 1;
-        float[] w = lattice.Weights;
-        Parallelism.ForChunks(lattice.PointCount, (s, len) =>
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (int i = s; i < s + len; i++)
+            // The same correctly rounded sqrt and division as the scalar code.
+            var tiny = Vector256.Create(1e-20);
+            var one = Vector256<double>.One;
+            ref float k0 = ref MemoryMarshal.GetReference(k);
+            for (; j + 4 <= k.Length; j += 4)
             {
-                float f = norm[i];
-                for (int r = 0; r < d1; r++) w[(long)i * d1 + r] *= f;
+                var x = Vector256.WidenLower(Vector128.LoadUnsafe(ref k0, (nuint)j).ToVector256Unsafe()) + tiny;
+                var y = one / (symmetric ? Vector256.Sqrt(x) : x);
+                Vector128.StoreUnsafe(Vector256.Narrow(y, y).GetLower(), ref k0, (nuint)j);
             }
-        });
+        }
+
+        for (; j < k.Length; j++) k[j] = symmetric ? (float)(1.0 / Math.Sqrt(k[j] + 1e-20)) : (float)(1.0 / (k[j] + 1e-20));
     }
 
     /// <summary>Returns the pooled arrays; the term must not be used afterwards.</summary>
